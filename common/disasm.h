@@ -1,0 +1,9 @@
+/* Decoding one x86-64 instruction (capstone), for fault reports. */
+#pragma once
+#include <stddef.h>
+#include <stdint.h>
+
+/* Writes "mnemonic operands" of the instruction at code (len bytes
+ * available, located at addr) into out.  Returns its length in bytes, or
+ * -1 if it does not decode (out then says "(bad)"). */
+int disasm_insn(const uint8_t *code, size_t len, uint64_t addr, char *out, size_t outlen);

@@ -1,0 +1,110 @@
+/* Memory management: the memory file, application address spaces (VMAs plus
+ * a sentry-side page table of memory-file frames), demand paging, and checked
+ * copies between the sentry and application memory.
+ *
+ * Every byte of application memory is a page ("frame") of the memory file, a
+ * single memfd per sandbox that the sentry maps once.  Frames carry reference
+ * counts so that copy-on-write after fork is a matter of sharing frames and
+ * copying on a write fault.
+ *
+ * Lock order: mm->lock, then the memory-file allocator lock (a leaf);
+ * platform calls are made with mm->lock held.
+ */
+#pragma once
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+
+#include "platform/platform.h"
+
+/* ---- The memory file ---- */
+
+/* Creates the memfd and the sentry's mapping of it.  Once per sentry. */
+int memfile_init(void);
+int memfile_fd(void);
+/* Sentry pointer to memory-file offset off (valid for allocated frames). */
+void *memfile_ptr(uint64_t off);
+/* Allocates npages contiguous zeroed frames with refcount 1; returns the
+ * offset or -ENOMEM. */
+int64_t memfile_alloc(size_t npages);
+void memfile_ref(uint64_t off);
+/* Drops one reference; frees (and punches out of the file) at zero. */
+void memfile_unref(uint64_t off);
+unsigned memfile_refcount(uint64_t off);
+/* Bytes of the memory file in use (for sysinfo, /proc/meminfo). */
+uint64_t memfile_used(void);
+
+/* ---- Backing for file mappings ---- */
+
+/* What a file mapping reads its pages from.  mm never touches the host: it
+ * calls pread, which the VFS implements on a gofer-donated fd. */
+struct mm_backing {
+	ssize_t (*pread)(void *obj, void *buf, size_t len, uint64_t off);
+	void (*get)(void *obj);
+	void (*put)(void *obj);
+	void *obj;
+};
+
+/* ---- Address spaces ---- */
+
+struct vma;
+struct mm {
+	pthread_mutex_t lock;
+	int refs;
+	struct pf_as *as;      /* the platform's view */
+	struct vma *vmas;      /* sorted list (mm/vma.c) */
+	void *pt;              /* sentry page table: page -> frame (mm/pagetable.c) */
+	uint64_t brk_start, brk;
+	uint64_t mmap_base;    /* top of the mmap area (grows down) */
+	uint64_t stack_top;
+	uint64_t vm_size;      /* bytes mapped, for RLIMIT_AS and /proc */
+	/* Filled by the loader for /proc/self/auxv, cmdline, environ. */
+	uint64_t arg_start, arg_end, env_start, env_end, auxv_start, auxv_end;
+};
+
+struct mm *mm_new(void);
+struct mm *mm_get(struct mm *mm);
+void mm_put(struct mm *mm);
+
+/* mmap flags understood by mm_map (values of MAP_*). */
+long mm_mmap(struct mm *mm, uint64_t addr, uint64_t len, int prot, int flags,
+	     const struct mm_backing *file, uint64_t off);
+long mm_munmap(struct mm *mm, uint64_t addr, uint64_t len);
+long mm_mprotect(struct mm *mm, uint64_t addr, uint64_t len, int prot);
+long mm_mremap(struct mm *mm, uint64_t old, uint64_t old_len, uint64_t new_len, int flags,
+	       uint64_t new_addr);
+long mm_madvise(struct mm *mm, uint64_t addr, uint64_t len, int advice);
+long mm_msync(struct mm *mm, uint64_t addr, uint64_t len, int flags);
+long mm_brk(struct mm *mm, uint64_t addr);
+long mm_mincore(struct mm *mm, uint64_t addr, uint64_t len, uint64_t vec);
+
+/* Resolves an application fault.  0: mapped, retry the instruction.
+ * -EFAULT: no mapping or access not allowed (deliver SIGSEGV with
+ * *si_code = SEGV_MAPERR or SEGV_ACCERR).  -EIO/-ENOMEM: SIGBUS. */
+int mm_fault(struct mm *mm, uint64_t addr, int access, int *si_code);
+
+/* Checked copies.  0 or -EFAULT; partial copies write nothing useful. */
+int mm_copy_in(struct mm *mm, void *dst, uint64_t src, size_t n);
+int mm_copy_out(struct mm *mm, uint64_t dst, const void *src, size_t n);
+int mm_zero_out(struct mm *mm, uint64_t dst, size_t n);
+/* Copies a NUL-terminated string of at most max bytes (including NUL).
+ * Returns its length, -EFAULT, or -ENAMETOOLONG when no NUL within max. */
+long mm_strncpy_in(struct mm *mm, char *dst, uint64_t src, size_t max);
+
+/* Translates application range [addr, addr+len) into sentry iovecs over the
+ * memory file, populating pages as needed (write: the range must be writable
+ * and COW pages are broken).  Returns the number of iovecs filled, or
+ * -EFAULT.  If the range needs more than max iovecs, it stops and *done says
+ * how many bytes the iovecs cover.  Lets read()/write() move data between a
+ * host fd and application memory with one readv/writev. */
+int mm_iov(struct mm *mm, uint64_t addr, size_t len, bool write, struct iovec *iov, int max,
+	   size_t *done);
+
+/* The loader's stack and brk setup. */
+void mm_set_brk_start(struct mm *mm, uint64_t start);
+
+/* Writes /proc/PID/maps text into buf; returns bytes. */
+size_t mm_format_maps(struct mm *mm, char *buf, size_t size);

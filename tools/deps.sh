@@ -1,0 +1,17 @@
+#!/bin/sh
+# Installs the build and test dependencies with apt-get, only those missing.
+set -e
+need=""
+for p in build-essential pkg-config libseccomp-dev libjansson-dev libunwind-dev \
+         libcapstone-dev libcmocka-dev clang busybox-static python3 strace; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need="$need $p"
+done
+[ -z "$need" ] && exit 0
+echo "deps: installing$need" >&2
+if [ "$(id -u)" != 0 ]; then
+	echo "deps: missing packages:$need (run make deps as root)" >&2
+	exit 1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >/dev/null || true
+apt-get install -y -q --no-install-recommends $need >/dev/null
