@@ -19,9 +19,16 @@
 #include <stdint.h>
 #include <sys/user.h>
 
-#define PAGE_SIZE 4096UL
+/* <sys/user.h> defines PAGE_SIZE, PAGE_SHIFT and PAGE_MASK the same way. */
+#ifndef PAGE_SHIFT
 #define PAGE_SHIFT 12
+#endif
+#ifndef PAGE_SIZE
+#define PAGE_SIZE (1UL << PAGE_SHIFT)
+#endif
+#ifndef PAGE_MASK
 #define PAGE_MASK (~(PAGE_SIZE - 1))
+#endif
 #define PAGE_ROUND_UP(x) (((x) + PAGE_SIZE - 1) & PAGE_MASK)
 #define PAGE_ROUND_DOWN(x) ((x)&PAGE_MASK)
 

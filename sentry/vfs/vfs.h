@@ -73,3 +73,6 @@ struct file *hostfile_new(int host_fd);
 /* Opens path (relative to t's cwd) for execution: follows symlinks, needs a
  * regular file with execute permission.  0 or -ENOENT/-EACCES/-ENOTDIR/-ELOOP. */
 int vfs_open_exec(struct task *t, const char *path, struct file **out);
+
+/* Sets t's cwd to path (sentry string): 0 or -ENOENT/-ENOTDIR/-EACCES. */
+int vfs_chdir(struct task *t, const char *path);

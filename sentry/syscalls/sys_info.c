@@ -1,0 +1,265 @@
+/* Identity and system information: pids, credentials, uname, sysinfo,
+ * getrandom, resource limits, CPU affinity. */
+#include <sched.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/resource.h>
+#include <sys/sysinfo.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sentry/kernel/task.h"
+#include "sentry/mm/mm.h"
+#include "sentry/syscalls/syscalls.h"
+
+DEFINE_SYSCALL(getpid, R_INT)
+{
+	return t->tg->tgid;
+}
+
+DEFINE_SYSCALL(gettid, R_INT)
+{
+	return t->tid;
+}
+
+DEFINE_SYSCALL(getppid, R_INT)
+{
+	return t->tg->ppid;
+}
+
+DEFINE_SYSCALL(getuid, R_INT)
+{
+	return t->cred.ruid;
+}
+
+DEFINE_SYSCALL(geteuid, R_INT)
+{
+	return t->cred.euid;
+}
+
+DEFINE_SYSCALL(getgid, R_INT)
+{
+	return t->cred.rgid;
+}
+
+DEFINE_SYSCALL(getegid, R_INT)
+{
+	return t->cred.egid;
+}
+
+DEFINE_SYSCALL(getresuid, R_INT, A_PTR, A_PTR, A_PTR)
+{
+	uid_t v[3] = {t->cred.ruid, t->cred.euid, t->cred.suid};
+	for (int i = 0; i < 3; i++)
+		if (mm_copy_out(t->mm, a[i], &v[i], sizeof v[i]))
+			return -EFAULT;
+	return 0;
+}
+
+DEFINE_SYSCALL(getresgid, R_INT, A_PTR, A_PTR, A_PTR)
+{
+	gid_t v[3] = {t->cred.rgid, t->cred.egid, t->cred.sgid};
+	for (int i = 0; i < 3; i++)
+		if (mm_copy_out(t->mm, a[i], &v[i], sizeof v[i]))
+			return -EFAULT;
+	return 0;
+}
+
+DEFINE_SYSCALL(getgroups, R_INT, A_INT, A_PTR)
+{
+	int size = (int)a[0];
+	if (size < 0)
+		return -EINVAL;
+	if (size == 0)
+		return t->cred.ngroups;
+	if (size < t->cred.ngroups)
+		return -EINVAL;
+	if (mm_copy_out(t->mm, a[1], t->cred.groups, sizeof(gid_t) * t->cred.ngroups))
+		return -EFAULT;
+	return t->cred.ngroups;
+}
+
+/* The host's identity, read once: the sandbox reports the host kernel's
+ * release so version checks in applications see a real kernel. */
+static struct utsname host_uts;
+static pthread_once_t uts_once = PTHREAD_ONCE_INIT;
+static void uts_init(void)
+{
+	uname(&host_uts);
+}
+
+DEFINE_SYSCALL(uname, R_INT, A_PTR)
+{
+	struct utsname u;
+	pthread_once(&uts_once, uts_init);
+	memset(&u, 0, sizeof u);
+	strcpy(u.sysname, "Linux");
+	memcpy(u.nodename, host_uts.nodename, sizeof u.nodename);
+	memcpy(u.release, host_uts.release, sizeof u.release);
+	strcpy(u.version, "#1 SMP cvisor");
+	strcpy(u.machine, "x86_64");
+	strcpy(u.domainname, "(none)");
+	if (mm_copy_out(t->mm, a[0], &u, sizeof u))
+		return -EFAULT;
+	return 0;
+}
+
+DEFINE_SYSCALL(sysinfo, R_INT, A_PTR)
+{
+	struct sysinfo si, host;
+	struct timespec now;
+	memset(&si, 0, sizeof si);
+	if (sysinfo(&host))
+		return -errno;
+	clock_gettime(CLOCK_BOOTTIME, &now);
+	si.uptime = now.tv_sec;
+	si.totalram = host.totalram * host.mem_unit;
+	si.freeram = host.freeram * host.mem_unit;
+	si.procs = 1;
+	si.mem_unit = 1;
+	if (mm_copy_out(t->mm, a[0], &si, sizeof si))
+		return -EFAULT;
+	return 0;
+}
+
+#ifndef GRND_INSECURE
+#define GRND_INSECURE 4
+#endif
+
+DEFINE_SYSCALL(getrandom, R_INT, A_PTR, A_UINT, A_HEX)
+{
+	uint64_t buf = a[0];
+	size_t len = a[1], done = 0;
+	unsigned flags = (unsigned)a[2];
+	unsigned char tmp[4096];
+
+	if (flags & ~(GRND_NONBLOCK | GRND_RANDOM | GRND_INSECURE))
+		return -EINVAL;
+	if ((flags & GRND_INSECURE) && (flags & GRND_RANDOM))
+		return -EINVAL;
+	/* Linux caps one call at INT_MAX >> 6 bytes. */
+	if (len > (INT32_MAX >> 6))
+		len = INT32_MAX >> 6;
+	while (done < len) {
+		size_t n = len - done < sizeof tmp ? len - done : sizeof tmp;
+		ssize_t r = getrandom(tmp, n, flags & GRND_NONBLOCK);
+		if (r < 0)
+			return done ? (long)done : -errno;
+		if (mm_copy_out(t->mm, buf + done, tmp, (size_t)r))
+			return done ? (long)done : -EFAULT;
+		done += (size_t)r;
+	}
+	return (long)done;
+}
+
+static long do_prlimit(struct task *t, int res, uint64_t new_addr, uint64_t old_addr)
+{
+	struct rlimit64 nl, ol;
+	if (res < 0 || res >= RLIM_NLIMITS)
+		return -EINVAL;
+	if (new_addr) {
+		if (mm_copy_in(t->mm, &nl, new_addr, sizeof nl))
+			return -EFAULT;
+		if (nl.rlim_cur > nl.rlim_max)
+			return -EINVAL;
+		if (res == RLIMIT_NOFILE && nl.rlim_max > 1024 * 1024)
+			return -EPERM; /* fs.nr_open */
+	}
+	pthread_mutex_lock(&t->tg->lock);
+	ol.rlim_cur = t->tg->rlimits[res].cur;
+	ol.rlim_max = t->tg->rlimits[res].max;
+	if (new_addr) {
+		/* Raising the hard limit needs CAP_SYS_RESOURCE. */
+		if (nl.rlim_max > ol.rlim_max && !(t->cred.cap_effective & (1ULL << 24))) {
+			pthread_mutex_unlock(&t->tg->lock);
+			return -EPERM;
+		}
+		t->tg->rlimits[res].cur = nl.rlim_cur;
+		t->tg->rlimits[res].max = nl.rlim_max;
+	}
+	pthread_mutex_unlock(&t->tg->lock);
+	if (old_addr && mm_copy_out(t->mm, old_addr, &ol, sizeof ol))
+		return -EFAULT;
+	return 0;
+}
+
+DEFINE_SYSCALL(prlimit64, R_INT, A_INT, A_INT, A_PTR, A_PTR)
+{
+	int pid = (int)a[0];
+	if (pid != 0 && pid != t->tg->tgid)
+		return -ESRCH;
+	return do_prlimit(t, (int)a[1], a[2], a[3]);
+}
+
+DEFINE_SYSCALL(getrlimit, R_INT, A_INT, A_PTR)
+{
+	return do_prlimit(t, (int)a[0], 0, a[1]);
+}
+
+DEFINE_SYSCALL(setrlimit, R_INT, A_INT, A_PTR)
+{
+	return do_prlimit(t, (int)a[0], a[1], 0);
+}
+
+/* The sandbox sees as many CPUs as the host offers the sentry. */
+static int ncpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 && n <= 64 ? (int)n : 1;
+}
+
+DEFINE_SYSCALL(sched_getaffinity, R_INT, A_INT, A_UINT, A_PTR)
+{
+	int pid = (int)a[0];
+	size_t len = a[1];
+	uint64_t mask;
+	if (pid < 0)
+		return -EINVAL;
+	if (pid != 0 && pid != t->tid)
+		return -ESRCH;
+	/* The kernel's cpumask is one long here; Linux wants len to hold it
+	 * and to be a multiple of the long size. */
+	if (len < sizeof mask || (len & (sizeof(long) - 1)))
+		return -EINVAL;
+	mask = ncpus() == 64 ? ~0ULL : (1ULL << ncpus()) - 1;
+	if (mm_copy_out(t->mm, a[2], &mask, sizeof mask))
+		return -EFAULT;
+	return sizeof mask;
+}
+
+/* Affinity is recorded nowhere: the sentry places its threads itself. */
+DEFINE_SYSCALL_SUP(sched_setaffinity, SUP_PARTIAL, R_INT, A_INT, A_UINT, A_PTR)
+{
+	int pid = (int)a[0];
+	uint64_t mask = 0;
+	size_t len = a[1] < sizeof mask ? a[1] : sizeof mask;
+	if (pid < 0)
+		return -EINVAL;
+	if (pid != 0 && pid != t->tid)
+		return -ESRCH;
+	if (mm_copy_in(t->mm, &mask, a[2], len))
+		return -EFAULT;
+	if (!(mask & ((ncpus() == 64) ? ~0ULL : (1ULL << ncpus()) - 1)))
+		return -EINVAL;
+	return 0;
+}
+
+DEFINE_SYSCALL(sched_yield, R_INT)
+{
+	sched_yield();
+	return 0;
+}
+
+DEFINE_SYSCALL(getcpu, R_INT, A_PTR, A_PTR, A_PTR)
+{
+	unsigned cpu = 0, node = 0;
+	int c = sched_getcpu();
+	if (c >= 0)
+		cpu = (unsigned)c;
+	if (a[0] && mm_copy_out(t->mm, a[0], &cpu, sizeof cpu))
+		return -EFAULT;
+	if (a[1] && mm_copy_out(t->mm, a[1], &node, sizeof node))
+		return -EFAULT;
+	return 0;
+}
