@@ -1,0 +1,116 @@
+/* Host files: the stdio fds passed into the sandbox, read and written
+ * straight through, with the terminal ioctls a shell or ls needs. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "sentry/kernel/task.h"
+#include "sentry/mm/mm.h"
+#include "sentry/vfs/vfs.h"
+
+#define HOST_FD(f) ((int)(intptr_t)(f)->priv)
+/* The kernel's struct termios (not glibc's larger one): 4 flag words, the
+ * line discipline and 19 control characters. */
+#define KERNEL_TERMIOS_SIZE 36
+
+static ssize_t host_read(struct file *f, const struct iovec *iov, int iovcnt, int64_t off)
+{
+	ssize_t n =
+	    off >= 0 ? preadv(HOST_FD(f), iov, iovcnt, off) : readv(HOST_FD(f), iov, iovcnt);
+	return n < 0 ? -errno : n;
+}
+
+static ssize_t host_write(struct file *f, const struct iovec *iov, int iovcnt, int64_t off)
+{
+	ssize_t n =
+	    off >= 0 ? pwritev(HOST_FD(f), iov, iovcnt, off) : writev(HOST_FD(f), iov, iovcnt);
+	return n < 0 ? -errno : n;
+}
+
+static int64_t host_lseek(struct file *f, int64_t off, int whence)
+{
+	off_t r = lseek(HOST_FD(f), off, whence);
+	return r < 0 ? -errno : r;
+}
+
+static int host_fstat(struct file *f, struct stat *st)
+{
+	return fstat(HOST_FD(f), st) ? -errno : 0;
+}
+
+/* Runs ioctl cmd on the host fd with a size-byte argument copied in
+ * (in) and/or out (out) of application memory. */
+static long host_ioctl_arg(struct task *t, int fd, unsigned cmd, uint64_t arg, size_t size, bool in,
+			   bool out)
+{
+	uint64_t buf[8] = {0};
+	if (in && mm_copy_in(t->mm, buf, arg, size))
+		return -EFAULT;
+	if (ioctl(fd, cmd, buf) < 0)
+		return -errno;
+	if (out && mm_copy_out(t->mm, arg, buf, size))
+		return -EFAULT;
+	return 0;
+}
+
+static long host_ioctl(struct file *f, struct task *t, unsigned cmd, uint64_t arg)
+{
+	int fd = HOST_FD(f);
+	switch (cmd) {
+	case TCGETS:
+		return host_ioctl_arg(t, fd, cmd, arg, KERNEL_TERMIOS_SIZE, false, true);
+	case TCSETS:
+	case TCSETSW:
+	case TCSETSF:
+		return host_ioctl_arg(t, fd, cmd, arg, KERNEL_TERMIOS_SIZE, true, false);
+	case TIOCGWINSZ:
+		return host_ioctl_arg(t, fd, cmd, arg, sizeof(struct winsize), false, true);
+	case TIOCSWINSZ:
+		return host_ioctl_arg(t, fd, cmd, arg, sizeof(struct winsize), true, false);
+	case FIONREAD:
+		return host_ioctl_arg(t, fd, cmd, arg, sizeof(int), false, true);
+	case TIOCGPGRP: {
+		/* The host's process group means nothing inside: if the terminal
+		 * answers at all, the sandbox's group is the foreground one. */
+		pid_t pg;
+		if (ioctl(fd, TIOCGPGRP, &pg) < 0)
+			return -errno;
+		pg = t->tg ? t->tg->pgid : 1;
+		return mm_copy_out(t->mm, arg, &pg, sizeof pg) ? -EFAULT : 0;
+	}
+	}
+	return -ENOTTY;
+}
+
+static int host_host_fd(struct file *f) { return HOST_FD(f); }
+
+static void host_release(struct file *f) { close(HOST_FD(f)); }
+
+static const struct file_ops host_ops = {
+    .read = host_read,
+    .write = host_write,
+    .lseek = host_lseek,
+    .fstat = host_fstat,
+    .ioctl = host_ioctl,
+    .host_fd = host_host_fd,
+    .release = host_release,
+};
+
+struct file *hostfile_new(int host_fd)
+{
+	int fl = fcntl(host_fd, F_GETFL);
+	if (fl < 0)
+		return NULL;
+	struct file *f = calloc(1, sizeof *f);
+	if (!f)
+		return NULL;
+	f->refs = 1;
+	f->ops = &host_ops;
+	pthread_mutex_init(&f->lock, NULL);
+	f->flags = fl & ~O_CLOEXEC;
+	f->priv = (void *)(intptr_t)host_fd;
+	return f;
+}

@@ -1,0 +1,407 @@
+/* File syscalls: open, openat, creat, close, close_range and the read/write
+ * family, plus the *at() path helpers the other file families share. */
+#include "sentry/syscalls/sys_file.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/uio.h>
+
+#include "common/log.h"
+#include "sentry/mm/mm.h"
+#include "sentry/syscalls/syscalls.h"
+
+/* ---- path helpers ---- */
+
+long path_in(struct task *t, uint64_t upath, char buf[PATH_MAX])
+{
+	return mm_strncpy_in(t->mm, buf, upath, PATH_MAX);
+}
+
+int dirfd_start(struct task *t, int dirfd, struct dentry **out)
+{
+	if (dirfd == AT_FDCWD) {
+		pthread_mutex_lock(&t->fs->lock);
+		*out = dentry_get(t->fs->cwd);
+		pthread_mutex_unlock(&t->fs->lock);
+		return 0;
+	}
+	struct file *f = fget(t, dirfd);
+	if (!f)
+		return -EBADF;
+	int r = -ENOTDIR;
+	if (f->dentry && S_ISDIR(f->dentry->st.st_mode)) {
+		*out = dentry_get(f->dentry);
+		r = 0;
+	}
+	file_put(f);
+	return r;
+}
+
+int walk_at(struct task *t, int dirfd, const char *path, int walk_flags, bool empty_ok,
+	    struct dentry **out, struct file **fout)
+{
+	struct dentry *start = NULL;
+	int r;
+	if (!*path) {
+		if (!empty_ok)
+			return -ENOENT;
+		if (dirfd == AT_FDCWD)
+			return dirfd_start(t, dirfd, out);
+		struct file *f = fget(t, dirfd);
+		if (!f)
+			return -EBADF;
+		*out = f->dentry ? dentry_get(f->dentry) : NULL;
+		if (fout)
+			*fout = f;
+		else
+			file_put(f);
+		if (!*out && !fout)
+			return -ENOENT;
+		return 0;
+	}
+	if (path[0] != '/') {
+		r = dirfd_start(t, dirfd, &start);
+		if (r)
+			return r;
+	}
+	r = vfs_walk(t, start, path, walk_flags, out);
+	dentry_put(start);
+	if (!r && fout)
+		*fout = NULL;
+	return r;
+}
+
+int walk_at_user(struct task *t, int dirfd, uint64_t upath, int walk_flags, bool empty_ok,
+		 struct dentry **out, struct file **fout)
+{
+	char path[PATH_MAX];
+	long l = path_in(t, upath, path);
+	if (l < 0)
+		return (int)l;
+	return walk_at(t, dirfd, path, walk_flags, empty_ok, out, fout);
+}
+
+int walk_parent_at(struct task *t, int dirfd, uint64_t upath, struct dentry **parent,
+		   char last[256])
+{
+	char path[PATH_MAX];
+	struct dentry *start = NULL;
+	long l = path_in(t, upath, path);
+	if (l < 0)
+		return (int)l;
+	if (!l)
+		return -ENOENT;
+	if (path[0] != '/') {
+		int r = dirfd_start(t, dirfd, &start);
+		if (r)
+			return r;
+	}
+	int r = vfs_walk_parent(t, start, path, parent, last);
+	dentry_put(start);
+	return r;
+}
+
+/* ---- open and close ---- */
+
+/* O_TMPFILE without the O_DIRECTORY bit glibc folds into it. */
+#define TMPFILE_BIT 020000000
+
+static long do_open(struct task *t, int dirfd, uint64_t upath, int flags, mode_t mode)
+{
+	char path[PATH_MAX];
+	struct dentry *d;
+	struct file *f;
+	long r = path_in(t, upath, path);
+	if (r < 0)
+		return r;
+	int acc = flags & O_ACCMODE;
+	if (flags & O_PATH)
+		flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+	if ((flags & TMPFILE_BIT) && ((flags & O_TMPFILE) != O_TMPFILE || acc == O_RDONLY))
+		return -EINVAL;
+	/* O_CREAT|O_EXCL never follows the last symlink. */
+	bool follow = !(flags & O_NOFOLLOW) && (flags & (O_CREAT | O_EXCL)) != (O_CREAT | O_EXCL);
+	int wf = (follow ? WALK_FOLLOW : 0) | ((flags & O_DIRECTORY) ? WALK_DIR : 0);
+
+	r = walk_at(t, dirfd, path, wf, false, &d, NULL);
+	if ((flags & O_CREAT) && !(flags & TMPFILE_BIT)) {
+		if (r == -ENOENT) {
+			/* Creating: the read-only root refuses if the parent exists. */
+			struct dentry *parent;
+			char last[256];
+			struct dentry *start = NULL;
+			int pr = path[0] == '/' ? 0 : dirfd_start(t, dirfd, &start);
+			if (!pr)
+				pr = vfs_walk_parent(t, start, path, &parent, last);
+			dentry_put(start);
+			if (pr)
+				return pr;
+			dentry_put(parent);
+			return path[strlen(path) - 1] == '/' ? -EISDIR : -EROFS;
+		}
+		if (r == 0 && (flags & O_EXCL)) {
+			dentry_put(d);
+			return -EEXIST;
+		}
+	}
+	if (r)
+		return r;
+	if (flags & TMPFILE_BIT) {
+		r = S_ISDIR(d->st.st_mode) ? -EROFS : -ENOTDIR;
+		goto out;
+	}
+	if (!(flags & O_PATH)) {
+		if (S_ISLNK(d->st.st_mode)) {
+			r = -ELOOP;
+			goto out;
+		}
+		int may = 0;
+		if (acc == O_RDONLY || acc == O_RDWR)
+			may |= MAY_READ;
+		if (acc == O_WRONLY || acc == O_RDWR || (flags & O_TRUNC))
+			may |= MAY_WRITE;
+		if (S_ISDIR(d->st.st_mode) && (may & MAY_WRITE)) {
+			r = -EISDIR;
+			goto out;
+		}
+		if (acc == O_ACCMODE) {
+			r = -EINVAL;
+			goto out;
+		}
+		r = vfs_permission(&t->cred, &d->st, may);
+		if (r)
+			goto out;
+		/* The root is read-only: writing a file or directory of it is
+		 * refused before asking the gofer (devices may be written). */
+		if ((may & MAY_WRITE) && S_ISREG(d->st.st_mode)) {
+			r = -EROFS;
+			goto out;
+		}
+	}
+	r = vfs_open_dentry(t, d, flags, &f);
+	if (r)
+		goto out;
+	r = fd_install(t->files, f, flags & O_CLOEXEC, 0, nofile_limit(t));
+	file_put(f);
+out:
+	dentry_put(d);
+	return r;
+}
+
+DEFINE_SYSCALL(open, R_INT, A_STR, A_HEX, A_OCT)
+{
+	return do_open(t, AT_FDCWD, a[0], (int)a[1], (mode_t)a[2]);
+}
+
+DEFINE_SYSCALL(openat, R_INT, A_DIRFD, A_STR, A_HEX, A_OCT)
+{
+	return do_open(t, (int)a[0], a[1], (int)a[2], (mode_t)a[3]);
+}
+
+DEFINE_SYSCALL(creat, R_INT, A_STR, A_OCT)
+{
+	return do_open(t, AT_FDCWD, a[0], O_CREAT | O_WRONLY | O_TRUNC, (mode_t)a[1]);
+}
+
+DEFINE_SYSCALL(close, R_INT, A_FD) { return fd_close(t->files, (int)a[0]); }
+
+#define CLOSE_RANGE_UNSHARE (1U << 1)
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+
+DEFINE_SYSCALL(close_range, R_INT, A_UINT, A_UINT, A_HEX)
+{
+	unsigned first = (unsigned)a[0], last = (unsigned)a[1], flags = (unsigned)a[2];
+	if (flags & ~(CLOSE_RANGE_UNSHARE | CLOSE_RANGE_CLOEXEC))
+		return -EINVAL;
+	if (first > last)
+		return -EINVAL;
+	/* The table is not shared before threads exist; UNSHARE is a no-op. */
+	pthread_mutex_lock(&t->files->lock);
+	int size = t->files->size;
+	pthread_mutex_unlock(&t->files->lock);
+	if (last >= (unsigned)size)
+		last = size ? (unsigned)size - 1 : 0;
+	for (unsigned fd = first; fd <= last && fd < (unsigned)size; fd++) {
+		if (flags & CLOSE_RANGE_CLOEXEC)
+			fd_set_cloexec(t->files, (int)fd, true);
+		else
+			fd_close(t->files, (int)fd);
+	}
+	return 0;
+}
+
+/* ---- read and write ---- */
+
+#define RW_IOVS 256
+
+/* Translates application buffers into sentry iovecs over the memory file.
+ * uiov/ucnt describe the application's segments (sentry copies); returns
+ * the number of host iovecs, or -EFAULT.  Stops early (a short transfer)
+ * when RW_IOVS are not enough. */
+static int build_iov(struct task *t, const struct iovec *uiov, int ucnt, bool to_app,
+		     struct iovec *iov)
+{
+	int n = 0;
+	size_t total = 0;
+	for (int i = 0; i < ucnt && n < RW_IOVS; i++) {
+		size_t len = uiov[i].iov_len;
+		if (total + len > MAX_RW_COUNT)
+			len = MAX_RW_COUNT - total;
+		if (!len)
+			continue;
+		size_t done = 0;
+		int r = mm_iov(t->mm, (uint64_t)(uintptr_t)uiov[i].iov_base, len, to_app, iov + n,
+			       RW_IOVS - n, &done);
+		if (r < 0)
+			return n ? n : r;
+		size_t got = 0;
+		for (int j = 0; j < r; j++)
+			got += iov[n + j].iov_len;
+		n += r;
+		total += got;
+		if (got < len || total >= MAX_RW_COUNT)
+			break;
+	}
+	return n;
+}
+
+/* Checks fd for reading (write false) or writing and returns it. */
+static long rw_file(struct task *t, int fd, bool write, struct file **out)
+{
+	struct file *f = fget(t, fd);
+	if (!f)
+		return -EBADF;
+	int acc = f->flags & O_ACCMODE;
+	if (file_is_path(f) || (write ? acc == O_RDONLY : acc == O_WRONLY)) {
+		file_put(f);
+		return -EBADF;
+	}
+	if (write ? !f->ops->write : !f->ops->read) {
+		file_put(f);
+		return -EINVAL;
+	}
+	*out = f;
+	return 0;
+}
+
+static long do_rw(struct task *t, int fd, const struct iovec *uiov, int ucnt, int64_t off,
+		  bool write)
+{
+	struct file *f;
+	struct iovec iov[RW_IOVS];
+	long r = rw_file(t, fd, write, &f);
+	if (r)
+		return r;
+	int n = build_iov(t, uiov, ucnt, !write, iov);
+	if (n < 0) {
+		/* A directory says EISDIR before the buffer is looked at. */
+		if (!write && f->dentry && S_ISDIR(f->dentry->st.st_mode))
+			n = -EISDIR;
+		file_put(f);
+		return n;
+	}
+	r = write ? f->ops->write(f, iov, n, off) : f->ops->read(f, iov, n, off);
+	file_put(f);
+	if (r == -EPIPE && write)
+		DEBUG("write to a closed pipe: SIGPIPE delivery comes with signals");
+	return r;
+}
+
+static long rw_single(struct task *t, const uint64_t *a, int64_t off, bool write)
+{
+	size_t len = a[2];
+	if (len > MAX_RW_COUNT)
+		len = MAX_RW_COUNT;
+	struct iovec u = {.iov_base = (void *)(uintptr_t)a[1], .iov_len = len};
+	return do_rw(t, (int)a[0], &u, 1, off, write);
+}
+
+DEFINE_SYSCALL(read, R_INT, A_FD, A_BUFOUT, A_UINT) { return rw_single(t, a, -1, false); }
+
+DEFINE_SYSCALL(write, R_INT, A_FD, A_BUFIN, A_UINT) { return rw_single(t, a, -1, true); }
+
+DEFINE_SYSCALL(pread64, R_INT, A_FD, A_BUFOUT, A_UINT, A_INT)
+{
+	if ((int64_t)a[3] < 0)
+		return -EINVAL;
+	return rw_single(t, a, (int64_t)a[3], false);
+}
+
+DEFINE_SYSCALL(pwrite64, R_INT, A_FD, A_BUFIN, A_UINT, A_INT)
+{
+	if ((int64_t)a[3] < 0)
+		return -EINVAL;
+	return rw_single(t, a, (int64_t)a[3], true);
+}
+
+#ifndef UIO_MAXIOV
+#define UIO_MAXIOV 1024
+#endif
+
+/* Copies and checks the application's iovec array into uiov. */
+static long iov_in(struct task *t, uint64_t uaddr, uint64_t cnt, struct iovec *uiov)
+{
+	if (cnt > UIO_MAXIOV)
+		return -EINVAL;
+	if (cnt && mm_copy_in(t->mm, uiov, uaddr, cnt * sizeof *uiov))
+		return -EFAULT;
+	for (uint64_t i = 0; i < cnt; i++)
+		if ((ssize_t)uiov[i].iov_len < 0)
+			return -EINVAL;
+	return 0;
+}
+
+static long rw_vec(struct task *t, const uint64_t *a, int64_t off, bool write)
+{
+	struct iovec uiov[UIO_MAXIOV];
+	struct file *f;
+	/* EBADF comes before any look at the vector. */
+	long r = rw_file(t, (int)a[0], write, &f);
+	if (r)
+		return r;
+	file_put(f);
+	r = iov_in(t, a[1], a[2], uiov);
+	if (r)
+		return r;
+	return do_rw(t, (int)a[0], uiov, (int)a[2], off, write);
+}
+
+DEFINE_SYSCALL(readv, R_INT, A_FD, A_PTR, A_UINT) { return rw_vec(t, a, -1, false); }
+
+DEFINE_SYSCALL(writev, R_INT, A_FD, A_PTR, A_UINT) { return rw_vec(t, a, -1, true); }
+
+DEFINE_SYSCALL(preadv, R_INT, A_FD, A_PTR, A_UINT, A_INT)
+{
+	if ((int64_t)a[3] < 0)
+		return -EINVAL;
+	return rw_vec(t, a, (int64_t)a[3], false);
+}
+
+DEFINE_SYSCALL(pwritev, R_INT, A_FD, A_PTR, A_UINT, A_INT)
+{
+	if ((int64_t)a[3] < 0)
+		return -EINVAL;
+	return rw_vec(t, a, (int64_t)a[3], true);
+}
+
+/* preadv2/pwritev2: offset -1 means the file position; no RWF_* flag is
+ * supported yet (RWF_HIPRI and friends are hints Linux may also refuse). */
+DEFINE_SYSCALL_SUP(preadv2, SUP_PARTIAL, R_INT, A_FD, A_PTR, A_UINT, A_INT, A_INT, A_HEX)
+{
+	int64_t off = (int64_t)a[3];
+	if (a[5])
+		return -EOPNOTSUPP;
+	if (off < -1)
+		return -EINVAL;
+	return rw_vec(t, a, off, false);
+}
+
+DEFINE_SYSCALL_SUP(pwritev2, SUP_PARTIAL, R_INT, A_FD, A_PTR, A_UINT, A_INT, A_INT, A_HEX)
+{
+	int64_t off = (int64_t)a[3];
+	if (a[5])
+		return -EOPNOTSUPP;
+	if (off < -1)
+		return -EINVAL;
+	return rw_vec(t, a, off, true);
+}

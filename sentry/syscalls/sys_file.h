@@ -1,0 +1,46 @@
+/* Helpers shared by the file syscall families (sys_file.c, sys_fd.c,
+ * sys_stat.c, sys_dir.c): fd lookup, path copy-in and *at() resolution. */
+#pragma once
+#include <fcntl.h>
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/resource.h>
+
+#include "sentry/kernel/fdtable.h"
+#include "sentry/kernel/task.h"
+#include "sentry/vfs/dentry.h"
+
+/* Linux's cap on one read/write: INT_MAX rounded down to a page. */
+#define MAX_RW_COUNT 0x7ffff000L
+
+static inline int nofile_limit(struct task *t)
+{
+	uint64_t l = t->tg->rlimits[RLIMIT_NOFILE].cur;
+	return l > (1 << 20) ? (1 << 20) : (int)l;
+}
+
+/* The open file at fd (a new reference) or NULL. */
+static inline struct file *fget(struct task *t, int fd) { return fd_get(t->files, fd); }
+
+static inline bool file_is_path(const struct file *f) { return f->flags & O_PATH; }
+
+/* Copies a path from the application: its length, or -EFAULT/-ENAMETOOLONG. */
+long path_in(struct task *t, uint64_t upath, char buf[PATH_MAX]);
+
+/* Resolves (dirfd, path) as the *at() calls do: walk_flags are WALK_*;
+ * empty_ok allows "" to name dirfd itself (AT_EMPTY_PATH), and then *fout
+ * (if not NULL) receives dirfd's file, which may have no dentry (stdio).
+ * On success *out holds a dentry reference (NULL only for such a file). */
+int walk_at(struct task *t, int dirfd, const char *path, int walk_flags, bool empty_ok,
+	    struct dentry **out, struct file **fout);
+/* The same with the path in application memory. */
+int walk_at_user(struct task *t, int dirfd, uint64_t upath, int walk_flags, bool empty_ok,
+		 struct dentry **out, struct file **fout);
+/* Resolves the parent of (dirfd, path) for calls that create or remove
+ * names; last gets the final component. */
+int walk_parent_at(struct task *t, int dirfd, uint64_t upath, struct dentry **parent,
+		   char last[256]);
+/* The starting directory of a relative *at() path: a new reference, or
+ * -EBADF/-ENOTDIR. */
+int dirfd_start(struct task *t, int dirfd, struct dentry **out);

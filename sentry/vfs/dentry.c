@@ -1,0 +1,235 @@
+/* The dentry cache: gofer nodes by (parent, name), with negative entries
+ * and an LRU of unreferenced dentries that gives nodes back to the gofer. */
+#include "sentry/vfs/dentry.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/log.h"
+#include "sentry/fs/gofer/client.h"
+
+#define HASH_BUCKETS 4096
+/* Unreferenced dentries kept before the oldest are dropped; each positive
+ * one holds an fd in the gofer. */
+#define LRU_MAX 4096
+
+static pthread_mutex_t dcache_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct dentry *buckets[HASH_BUCKETS];
+static struct dentry lru = {.lru_prev = &lru, .lru_next = &lru};
+static unsigned lru_count;
+static struct dentry *root_dentry;
+
+static unsigned hash(const struct dentry *parent, const char *name)
+{
+	uint64_t h = (uintptr_t)parent * 0x9e3779b97f4a7c15ULL;
+	for (; *name; name++)
+		h = (h ^ (unsigned char)*name) * 0x100000001b3ULL;
+	return (unsigned)(h ^ (h >> 32)) % HASH_BUCKETS;
+}
+
+static void lru_del(struct dentry *d)
+{
+	d->lru_prev->lru_next = d->lru_next;
+	d->lru_next->lru_prev = d->lru_prev;
+	d->lru_prev = d->lru_next = NULL;
+	lru_count--;
+}
+
+static void lru_add(struct dentry *d)
+{
+	d->lru_prev = lru.lru_prev;
+	d->lru_next = &lru;
+	lru.lru_prev->lru_next = d;
+	lru.lru_prev = d;
+	lru_count++;
+}
+
+static void hash_del(struct dentry *d)
+{
+	struct dentry **p = &buckets[hash(d->parent, d->name)];
+	for (; *p; p = &(*p)->hnext) {
+		if (*p == d) {
+			*p = d->hnext;
+			return;
+		}
+	}
+}
+
+static void get_locked(struct dentry *d)
+{
+	if (d->refs++ == 0 && d->lru_next)
+		lru_del(d);
+}
+
+/* Drops a reference; an unreferenced dentry joins the LRU, and the LRU's
+ * oldest are freed while it is over its size.  Called with dcache_lock. */
+static void put_locked(struct dentry *d)
+{
+	if (--d->refs > 0)
+		return;
+	if (d == root_dentry)
+		return;
+	lru_add(d);
+	while (lru_count > LRU_MAX) {
+		struct dentry *v = lru.lru_next;
+		lru_del(v);
+		hash_del(v);
+		if (v->node)
+			gofer_clunk(&vfs_gofer, v->node);
+		struct dentry *parent = v->parent;
+		free(v->name);
+		free(v->link);
+		free(v);
+		/* The parent may now join the LRU itself. */
+		if (parent && --parent->refs == 0 && parent != root_dentry)
+			lru_add(parent);
+	}
+}
+
+struct dentry *dentry_get(struct dentry *d)
+{
+	pthread_mutex_lock(&dcache_lock);
+	get_locked(d);
+	pthread_mutex_unlock(&dcache_lock);
+	return d;
+}
+
+void dentry_put(struct dentry *d)
+{
+	if (!d)
+		return;
+	pthread_mutex_lock(&dcache_lock);
+	put_locked(d);
+	pthread_mutex_unlock(&dcache_lock);
+}
+
+struct dentry *vfs_root(void) { return root_dentry ? dentry_get(root_dentry) : NULL; }
+
+int vfs_root_init(void)
+{
+	uint64_t node;
+	struct stat st;
+	int r = gofer_attach(&vfs_gofer, &node, &st);
+	if (r)
+		return r;
+	if (!S_ISDIR(st.st_mode))
+		return -ENOTDIR;
+	struct dentry *d = calloc(1, sizeof *d);
+	if (!d || !(d->name = strdup("/")))
+		return -ENOMEM;
+	d->refs = 1; /* the tree's own, never dropped */
+	d->node = node;
+	d->st = st;
+	root_dentry = d;
+	return 0;
+}
+
+int dentry_lookup(struct dentry *dir, const char *name, struct dentry **out)
+{
+	unsigned h = hash(dir, name);
+	struct dentry *d;
+	int r = 0;
+
+	pthread_mutex_lock(&dcache_lock);
+	for (d = buckets[h]; d; d = d->hnext)
+		if (d->parent == dir && !strcmp(d->name, name))
+			break;
+	if (!d) {
+		/* Walked with the lock held: the connection serialises requests
+		 * anyway, and no other thread can insert the same name. */
+		uint64_t node = 0;
+		struct stat st;
+		r = gofer_walk(&vfs_gofer, dir->node, name, &node, &st);
+		if (r && r != -ENOENT)
+			goto out;
+		d = calloc(1, sizeof *d);
+		if (!d || !(d->name = strdup(name))) {
+			free(d);
+			if (node)
+				gofer_clunk(&vfs_gofer, node);
+			r = -ENOMEM;
+			goto out;
+		}
+		d->parent = dir;
+		get_locked(dir);
+		if (r == -ENOENT) {
+			d->negative = true;
+		} else {
+			d->node = node;
+			d->st = st;
+		}
+		d->hnext = buckets[h];
+		buckets[h] = d;
+		d->refs = 1;
+	} else {
+		get_locked(d);
+	}
+	if (d->negative) {
+		put_locked(d);
+		r = -ENOENT;
+	} else {
+		*out = d;
+		r = 0;
+	}
+out:
+	pthread_mutex_unlock(&dcache_lock);
+	return r;
+}
+
+long dentry_readlink(struct dentry *d, char *buf, size_t size)
+{
+	long r;
+	if (!S_ISLNK(d->st.st_mode))
+		return -EINVAL;
+	pthread_mutex_lock(&dcache_lock);
+	if (!d->link) {
+		char *tmp = malloc(GOFER_LINK_SIZE);
+		if (!tmp) {
+			r = -ENOMEM;
+			goto out;
+		}
+		r = gofer_readlink(&vfs_gofer, d->node, tmp, GOFER_LINK_SIZE);
+		if (r < 0) {
+			free(tmp);
+			goto out;
+		}
+		d->link = tmp;
+	}
+	r = (long)strlen(d->link);
+	if ((size_t)r >= size) {
+		r = -ENAMETOOLONG;
+		goto out;
+	}
+	memcpy(buf, d->link, (size_t)r + 1);
+out:
+	pthread_mutex_unlock(&dcache_lock);
+	return r;
+}
+
+long dentry_path(struct dentry *root, struct dentry *d, char *buf, size_t size)
+{
+	size_t pos = size;
+	long r;
+	if (size < 2)
+		return -ENAMETOOLONG;
+	pthread_mutex_lock(&dcache_lock);
+	buf[--pos] = '\0';
+	for (; d && d != root && d->parent; d = d->parent) {
+		size_t l = strlen(d->name);
+		if (pos < l + 1) {
+			r = -ENAMETOOLONG;
+			goto out;
+		}
+		pos -= l;
+		memcpy(buf + pos, d->name, l);
+		buf[--pos] = '/';
+	}
+	if (pos == size - 1)
+		buf[--pos] = '/';
+	r = (long)(size - 1 - pos);
+	memmove(buf, buf + pos, (size_t)r + 1);
+out:
+	pthread_mutex_unlock(&dcache_lock);
+	return r;
+}

@@ -1,0 +1,93 @@
+/* Open files: references, sentry-buffer reads for the loader, mapping
+ * backings, and opening a dentry (O_PATH or through its filesystem). */
+#include "sentry/vfs/dentry.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sentry/mm/mm.h"
+
+struct file *file_new(const struct file_ops *ops, int flags, struct dentry *d, void *priv)
+{
+	struct file *f = calloc(1, sizeof *f);
+	if (!f)
+		return NULL;
+	f->refs = 1;
+	f->ops = ops;
+	pthread_mutex_init(&f->lock, NULL);
+	f->flags = flags;
+	f->dentry = d ? dentry_get(d) : NULL;
+	f->priv = priv;
+	return f;
+}
+
+struct file *file_get(struct file *f)
+{
+	__atomic_add_fetch(&f->refs, 1, __ATOMIC_RELAXED);
+	return f;
+}
+
+void file_put(struct file *f)
+{
+	if (!f || __atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL))
+		return;
+	if (f->ops && f->ops->release)
+		f->ops->release(f);
+	dentry_put(f->dentry);
+	pthread_mutex_destroy(&f->lock);
+	free(f);
+}
+
+ssize_t file_pread(struct file *f, void *buf, size_t len, int64_t off)
+{
+	struct iovec iov = {.iov_base = buf, .iov_len = len};
+	if (!f->ops->read)
+		return -EINVAL;
+	return f->ops->read(f, &iov, 1, off);
+}
+
+static ssize_t backing_pread(void *obj, void *buf, size_t len, uint64_t off)
+{
+	if (off > INT64_MAX)
+		return -EINVAL;
+	return file_pread(obj, buf, len, (int64_t)off);
+}
+
+static void backing_get(void *obj) { file_get(obj); }
+
+static void backing_put(void *obj) { file_put(obj); }
+
+void file_backing(struct file *f, struct mm_backing *out)
+{
+	out->pread = backing_pread;
+	out->get = backing_get;
+	out->put = backing_put;
+	out->obj = file_get(f);
+}
+
+/* O_PATH files only name their dentry: every I/O op is refused by the
+ * syscall layer before reaching them. */
+static int path_fstat(struct file *f, struct stat *st)
+{
+	*st = f->dentry->st;
+	return 0;
+}
+
+static const struct file_ops path_ops = {
+    .fstat = path_fstat,
+};
+
+int vfs_open_dentry(struct task *t, struct dentry *d, int flags, struct file **out)
+{
+	if (flags & O_PATH) {
+		struct file *f =
+		    file_new(&path_ops, flags & (O_PATH | O_DIRECTORY | O_NOFOLLOW), d, NULL);
+		if (!f)
+			return -ENOMEM;
+		*out = f;
+		return 0;
+	}
+	return gofer_file_open(d, flags, out);
+}

@@ -1,0 +1,176 @@
+/* Path walk: components, ".", "..", symlinks (resolved here, never in the
+ * gofer) and the errors Linux gives for each. */
+#include "sentry/vfs/dentry.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sentry/kernel/task.h"
+
+/* Room for a symlink target spliced in front of the rest of a path. */
+#define WALK_BUF (2 * PATH_MAX + 2)
+
+struct walk {
+	struct task *t;
+	struct dentry *root;
+	struct dentry *cur;
+	int nlinks;
+	char bufs[2][WALK_BUF];
+	int which;
+};
+
+/* The path left after following a link: target, then "/" + rest unless
+ * the link was the last component (rest NULL), in the other buffer.  NULL
+ * if too long.  (rest may point into the current buffer.) */
+static const char *splice(struct walk *w, const char *target, const char *rest)
+{
+	size_t tl = strlen(target), rl = rest ? strlen(rest) : 0;
+	if (tl + 1 + rl + 1 > WALK_BUF)
+		return NULL;
+	char *b = w->bufs[w->which ^= 1];
+	memcpy(b, target, tl);
+	if (rest) {
+		b[tl] = '/';
+		memcpy(b + tl + 1, rest, rl + 1);
+	} else {
+		b[tl] = '\0';
+	}
+	return b;
+}
+
+static void set_cur(struct walk *w, struct dentry *d)
+{
+	struct dentry *old = w->cur;
+	w->cur = d;
+	dentry_put(old);
+}
+
+/* Walks rest from w->cur.  If stop_last, the last component is not looked
+ * up: it is copied to last (and w->cur is its directory). */
+static int walk_path(struct walk *w, const char *rest, int flags, bool stop_last, char *last)
+{
+	char name[NAME_MAX + 1];
+	char target[GOFER_LINK_SIZE];
+
+	if (!*rest)
+		return -ENOENT;
+	if (strlen(rest) >= PATH_MAX)
+		return -ENAMETOOLONG;
+	for (;;) {
+		if (*rest == '/') {
+			set_cur(w, dentry_get(w->root));
+			while (*rest == '/')
+				rest++;
+		}
+		if (!*rest) {
+			/* Only slashes left: the path names w->cur itself. */
+			if (last)
+				strcpy(last, "");
+			break;
+		}
+		const char *end = strchrnul(rest, '/');
+		size_t len = (size_t)(end - rest);
+		const char *next = end;
+		while (*next == '/')
+			next++;
+		bool is_last = !*next;
+		bool trailing_slash = is_last && *end == '/';
+
+		if (len > NAME_MAX)
+			return -ENAMETOOLONG;
+		memcpy(name, rest, len);
+		name[len] = '\0';
+		if (!S_ISDIR(w->cur->st.st_mode))
+			return -ENOTDIR;
+		if (is_last && stop_last) {
+			strcpy(last, name);
+			break;
+		}
+		int r = vfs_permission(&w->t->cred, &w->cur->st, MAY_EXEC);
+		if (r)
+			return r;
+		if (!strcmp(name, ".")) {
+			rest = next;
+			if (is_last)
+				break;
+			continue;
+		}
+		if (!strcmp(name, "..")) {
+			if (w->cur != w->root && w->cur->parent)
+				set_cur(w, dentry_get(w->cur->parent));
+			rest = next;
+			if (is_last)
+				break;
+			continue;
+		}
+		struct dentry *d;
+		r = dentry_lookup(w->cur, name, &d);
+		if (r)
+			return r;
+		if (S_ISLNK(d->st.st_mode) &&
+		    (!is_last || trailing_slash || (flags & WALK_FOLLOW))) {
+			if (++w->nlinks > VFS_MAXSYMLINKS) {
+				dentry_put(d);
+				return -ELOOP;
+			}
+			long l = dentry_readlink(d, target, sizeof target);
+			dentry_put(d);
+			if (l < 0)
+				return (int)l;
+			if (l == 0)
+				return -ENOENT;
+			/* A trailing slash stays on the spliced path: the target
+			 * must then be a directory too. */
+			rest = splice(w, target, is_last && !trailing_slash ? NULL : next);
+			if (!rest)
+				return -ENAMETOOLONG;
+			continue;
+		}
+		set_cur(w, d);
+		rest = next;
+		if (is_last) {
+			if (trailing_slash && !S_ISDIR(d->st.st_mode))
+				return -ENOTDIR;
+			break;
+		}
+	}
+	if ((flags & WALK_DIR) && !S_ISDIR(w->cur->st.st_mode))
+		return -ENOTDIR;
+	return 0;
+}
+
+static int walk_common(struct task *t, struct dentry *start, const char *path, int flags,
+		       bool stop_last, char *last, struct dentry **out)
+{
+	struct walk *w = malloc(sizeof *w);
+	if (!w)
+		return -ENOMEM;
+	w->t = t;
+	w->nlinks = 0;
+	w->which = 0;
+	pthread_mutex_lock(&t->fs->lock);
+	w->root = dentry_get(t->fs->root);
+	w->cur = dentry_get(start ? start : t->fs->cwd);
+	pthread_mutex_unlock(&t->fs->lock);
+	int r = walk_path(w, path, flags, stop_last, last);
+	if (r)
+		dentry_put(w->cur);
+	else
+		*out = w->cur;
+	dentry_put(w->root);
+	free(w);
+	return r;
+}
+
+int vfs_walk(struct task *t, struct dentry *start, const char *path, int flags, struct dentry **out)
+{
+	return walk_common(t, start, path, flags, false, NULL, out);
+}
+
+int vfs_walk_parent(struct task *t, struct dentry *start, const char *path, struct dentry **parent,
+		    char last[256])
+{
+	return walk_common(t, start, path, 0, true, last, parent);
+}
