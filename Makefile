@@ -6,7 +6,7 @@ CC      ?= cc
 B       := build
 PKGS    := libseccomp jansson libunwind capstone
 CFLAGS  ?= -O2 -g
-CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
+override CFLAGS += -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter \
            -D_GNU_SOURCE -I. -fno-omit-frame-pointer -MMD -MP
 LDLIBS  := -lseccomp -ljansson -lunwind -lunwind-x86_64 -lcapstone -lpthread
 
