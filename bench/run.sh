@@ -1,0 +1,155 @@
+#!/bin/bash
+# Benchmarks: per-syscall and start-up costs natively vs sandboxed, against the raw PTRACE_SYSEMU limit.
+#
+# Builds nothing (`make bench` does). Medians of 5 runs (20 for start-up).
+# Env: CVISOR_BUILD (default build), BENCH_RUNS (5), BENCH_STARTS (20).
+set -u
+
+PLATFORMS=${CVISOR_PLATFORMS:-"ptrace"}
+RUNS=${BENCH_RUNS:-5}
+STARTS=${BENCH_STARTS:-20}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT" || exit 1
+B=${CVISOR_BUILD:-build}
+case $B in /*) ;; *) B=$ROOT/$B ;; esac
+CVISOR=$B/cvisor
+# Sandboxed iterations are fewer: each costs microseconds, not nanoseconds.
+GETPID_N_NATIVE=1000000
+GETPID_N_SANDBOX=100000
+OPEN_N_NATIVE=100000
+OPEN_N_SANDBOX=10000
+
+tmp=$(mktemp -d /tmp/cvisor-bench.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+
+median() {
+	sort -g | awk '{v[NR] = $1} END {if (NR == 0) print "n/a"; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2}'
+}
+
+# metric KEY CMD...: median over $RUNS of the number CMD prints after "KEY ".
+metric() {
+	local key=$1 i out
+	shift
+	for ((i = 0; i < RUNS; i++)); do
+		out=$(timeout -k 5 120 "$@" 2>"$tmp/err" </dev/null) || {
+			echo "bench: $* failed: $(head -c 300 "$tmp/err")" >&2
+			return
+		}
+		echo "$out" | awk -v k="$key" '$1 == k {print $2}'
+	done | median
+}
+
+# startup CMD...: median start-to-exit time in microseconds over $STARTS runs.
+startup() {
+	local i t0 t1
+	for ((i = 0; i < STARTS; i++)); do
+		t0=$(date +%s%N)
+		"$@" >/dev/null 2>"$tmp/err" </dev/null || {
+			echo "bench: $* failed: $(head -c 300 "$tmp/err")" >&2
+			return
+		}
+		t1=$(date +%s%N)
+		echo $(((t1 - t0) / 1000))
+	done | median
+}
+
+ratio() {
+	awk -v a="$1" -v b="$2" 'BEGIN {
+		if (a == "" || b == "" || a == "n/a" || b == "n/a" || b + 0 == 0) print "n/a";
+		else printf "%.2fx\n", a / b }'
+}
+
+have_cvisor() {
+	[ -x "$CVISOR" ]
+}
+
+# A busybox bundle for crun: /bin/true and nothing else.
+crun_startup() {
+	command -v crun >/dev/null || { echo n/a; return; }
+	[ -x /bin/busybox ] || { echo n/a; return; }
+	local b=$tmp/bundle i t0 t1
+	mkdir -p "$b/rootfs/bin"
+	cp /bin/busybox "$b/rootfs/bin/busybox"
+	ln -s busybox "$b/rootfs/bin/true"
+	(cd "$b" && crun spec >/dev/null 2>&1) || { echo n/a; return; }
+	/usr/bin/python3 - "$b/config.json" <<'PY' || { echo n/a; return; }
+import json, sys
+p = sys.argv[1]
+c = json.load(open(p))
+c["process"]["args"] = ["/bin/true"]
+c["process"]["terminal"] = False
+c["root"]["readonly"] = True
+json.dump(c, open(p, "w"))
+PY
+	for ((i = 0; i < STARTS; i++)); do
+		t0=$(date +%s%N)
+		crun run --bundle "$b" "cvisor-bench-$$-$i" >/dev/null 2>"$tmp/err" </dev/null || {
+			echo "bench: crun run failed: $(head -c 300 "$tmp/err")" >&2
+			crun delete -f "cvisor-bench-$$-$i" >/dev/null 2>&1
+			return
+		}
+		t1=$(date +%s%N)
+		echo $(((t1 - t0) / 1000))
+	done | median
+}
+
+echo "cvisor benchmarks: $(uname -r), $(nproc) CPUs, $(date -u +%Y-%m-%dT%H:%MZ), medians of $RUNS runs" >&2
+have_cvisor || echo "bench: $CVISOR not built: sandboxed columns are n/a" >&2
+
+raw=n/a
+if [ -x "$B/bench/sysemu_raw" ]; then
+	raw=$(metric sysemu_roundtrip_ns "$B/bench/sysemu_raw")
+else
+	echo "bench: $B/bench/sysemu_raw not built" >&2
+fi
+
+declare -A val
+val[getpid,native]=$(metric getpid_ns "$B/bench/getpid_loop" $GETPID_N_NATIVE)
+val[open,native]=$(metric openfstatclose_ns "$B/bench/openstat_loop" $OPEN_N_NATIVE)
+val[start,native]=$(startup /bin/true)
+for p in $PLATFORMS; do
+	if have_cvisor; then
+		val[getpid,$p]=$(metric getpid_ns "$CVISOR" "do" --platform="$p" -- "$B/bench/getpid_loop" $GETPID_N_SANDBOX)
+		val[open,$p]=$(metric openfstatclose_ns "$CVISOR" "do" --platform="$p" -- "$B/bench/openstat_loop" $OPEN_N_SANDBOX)
+		val[start,$p]=$(startup "$CVISOR" "do" --platform="$p" -- /bin/true)
+	fi
+done
+crun=$(crun_startup)
+
+# The table: markdown pipes, so it reads in a terminal and pastes into a note.
+rows=()
+header="| operation | native"
+for p in $PLATFORMS; do header="$header | $p | $p / native"; done
+header="$header | vs raw SYSEMU |"
+rows+=("$header")
+sep=$(echo "$header" | sed 's/[^|]/-/g')
+rows+=("$sep")
+for op in getpid open start; do
+	case $op in
+	getpid) label="getpid (ns/call)" ;;
+	open) label="open+fstat+close (ns)" ;;
+	start) label="start-to-exit /bin/true (us)" ;;
+	esac
+	line="| $label | ${val[$op,native]:-n/a}"
+	vsraw=""
+	for p in $PLATFORMS; do
+		v=${val[$op,$p]:-n/a}
+		line="$line | $v | $(ratio "$v" "${val[$op,native]:-}")"
+		# The goal: a sandboxed getpid within 1.3x of the bare round trip.
+		[ "$op" = getpid ] && vsraw="$vsraw$p $(ratio "$v" "$raw") (goal <= 1.3x) "
+	done
+	rows+=("$line | ${vsraw:--} |")
+done
+rows+=("| raw PTRACE_SYSEMU round trip (ns) | - $(for p in $PLATFORMS; do printf '| %s | - ' "$raw"; done)| 1.00x |")
+rows+=("| crun run busybox /bin/true (us) | $crun $(for p in $PLATFORMS; do printf '| - | - '; done)| - |")
+
+# Pad each column to its widest cell.
+printf '%s\n' "${rows[@]}" | awk -F'|' '
+	{ n = NF; for (i = 2; i < NF; i++) { c[NR, i] = $i; gsub(/^ +| +$/, "", c[NR, i]);
+	    if (length(c[NR, i]) > w[i]) w[i] = length(c[NR, i]) } }
+	END { for (r = 1; r <= NR; r++) { s = "|";
+	    for (i = 2; i < n; i++) {
+		v = c[r, i];
+		if (v ~ /^-+$/ && r == 2) { v = ""; while (length(v) < w[i]) v = v "-"; s = s "-" v "-|" }
+		else s = s sprintf(" %-" w[i] "s |", v) }
+	    print s } }'

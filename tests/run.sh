@@ -1,0 +1,139 @@
+#!/bin/bash
+# The test suite runner: unit tests, syscall tests (natively, then on each platform), end-to-end scripts.
+#
+# Usage: tests/run.sh [PATTERN]   (PATTERN: a substring of test names to run, e.g. file_test)
+# Env:   CVISOR_BUILD        build tree (default: build)
+#        CVISOR_PLATFORMS    platforms for the syscall tests (default: $PLATFORMS below)
+#        CVISOR_TEST_TIMEOUT seconds per test (default 60)
+set -u
+
+# kvm joins this list when platform/kvm lands; a platform the host cannot
+# run (no /dev/kvm) is reported as skipped, not failed.
+PLATFORMS=${CVISOR_PLATFORMS:-"ptrace"}
+TIMEOUT=${CVISOR_TEST_TIMEOUT:-60}
+PATTERN=${1:-}
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT" || exit 1
+B=${CVISOR_BUILD:-build}
+case $B in /*) ;; *) B=$ROOT/$B ;; esac
+CVISOR=$B/cvisor
+
+npass=0
+nfail=0
+nskip=0
+tmp=$(mktemp -d /tmp/cvisor-tests.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+
+# Start time of this runner in clock ticks since boot: the leftover-process
+# check only blames cvisor processes started after it.
+CVISOR_SUITE_START_TICKS=$(sed 's/.*) //' /proc/self/stat | awk '{print $20}')
+export CVISOR_SUITE_START_TICKS
+
+selected() {
+	[ -z "$PATTERN" ] || [[ $1 == *"$PATTERN"* ]]
+}
+
+pass() {
+	npass=$((npass + 1))
+	printf 'PASS  %s\n' "$1"
+}
+
+skip() {
+	nskip=$((nskip + 1))
+	printf 'SKIP  %s (%s)\n' "$1" "$2"
+}
+
+# fail LABEL REASON [OUTPUT_FILE]
+fail() {
+	nfail=$((nfail + 1))
+	printf 'FAIL  %s (%s)\n' "$1" "$2"
+	if [ -n "${3:-}" ] && [ -s "$3" ]; then
+		tail -n 25 "$3" | sed 's/^/      | /'
+	fi
+}
+
+# run CMD...: runs CMD under the timeout, output in $tmp/out; sets rc and why.
+run() {
+	timeout -k 5 "$TIMEOUT" "$@" >"$tmp/out" 2>&1 </dev/null
+	rc=$?
+	if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then
+		why="timed out after ${TIMEOUT}s"
+	elif [ "$rc" -gt 128 ]; then
+		why="killed by signal $((rc - 128))"
+	else
+		why="exit status $rc"
+	fi
+}
+
+# Why a platform cannot run here, or nothing if it can.
+platform_unavailable() {
+	if [ ! -x "$CVISOR" ]; then
+		echo "${CVISOR#"$ROOT"/} not built"
+		return
+	fi
+	case $1 in
+	kvm) [ -c /dev/kvm ] && [ -r /dev/kvm ] && [ -w /dev/kvm ] || echo "/dev/kvm missing or not accessible" ;;
+	esac
+}
+
+echo "== unit tests (${B#"$ROOT"/}/tests/unit) =="
+found=0
+for t in "$B"/tests/unit/*_test; do
+	[ -x "$t" ] || continue
+	name=unit/$(basename "$t")
+	selected "$name" || continue
+	found=1
+	run "$t"
+	if [ "$rc" = 0 ]; then pass "$name"; else fail "$name" "$why" "$tmp/out"; fi
+done
+[ "$found" = 1 ] || echo "(none built)"
+
+echo "== syscall tests (native first, then: $PLATFORMS) =="
+found=0
+for t in "$B"/tests/syscalls/*_test; do
+	[ -x "$t" ] || continue
+	name=syscalls/$(basename "$t")
+	selected "$name" || continue
+	found=1
+	run "$t"
+	native_ok=0
+	if [ "$rc" = 0 ]; then
+		pass "$name [native]"
+		native_ok=1
+	else
+		fail "$name [native]" "BROKEN TEST: fails natively, $why" "$tmp/out"
+	fi
+	for p in $PLATFORMS; do
+		reason=$(platform_unavailable "$p")
+		if [ -n "$reason" ]; then
+			skip "$name [$p]" "$reason"
+		elif [ "$native_ok" = 0 ]; then
+			skip "$name [$p]" "fails natively"
+		else
+			run "$CVISOR" "do" --platform="$p" -- "$t"
+			if [ "$rc" = 0 ]; then pass "$name [$p]"; else fail "$name [$p]" "$why" "$tmp/out"; fi
+		fi
+	done
+done
+[ "$found" = 1 ] || echo "(none built: make tests-build)"
+
+echo "== end-to-end tests (tests/e2e) =="
+export CVISOR CVISOR_BUILD=$B
+for t in "$ROOT"/tests/e2e/*.sh; do
+	[ -f "$t" ] || continue
+	name=e2e/$(basename "$t" .sh)
+	selected "$name" || continue
+	run bash "$t"
+	case $rc in
+	0) pass "$name" ;;
+	77)
+		reason=$(grep -m1 '^SKIP: ' "$tmp/out" | sed 's/^SKIP: //')
+		skip "$name" "${reason:-no reason given}"
+		;;
+	*) fail "$name" "$why" "$tmp/out" ;;
+	esac
+done
+
+echo "$npass passed, $nfail failed, $nskip skipped"
+[ "$nfail" = 0 ]
