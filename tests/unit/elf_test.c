@@ -93,15 +93,9 @@ static void test_ld_so(void **state)
 static const char t_interp[] = "/lib/ld.so";
 static unsigned char img[T_SIZE];
 
-static Elf64_Ehdr *ehdr(void)
-{
-	return (Elf64_Ehdr *)img;
-}
+static Elf64_Ehdr *ehdr(void) { return (Elf64_Ehdr *)img; }
 
-static Elf64_Phdr *phdr(int i)
-{
-	return (Elf64_Phdr *)(img + ELF_EHDR_SIZE + i * ELF_PHDR_SIZE);
-}
+static Elf64_Phdr *phdr(int i) { return (Elf64_Phdr *)(img + ELF_EHDR_SIZE + i * ELF_PHDR_SIZE); }
 
 static int build(void **state)
 {
@@ -119,17 +113,31 @@ static int build(void **state)
 	e->e_ehsize = ELF_EHDR_SIZE;
 	e->e_phentsize = ELF_PHDR_SIZE;
 	e->e_phnum = T_PHNUM;
-	*phdr(0) = (Elf64_Phdr){.p_type = PT_PHDR, .p_flags = PF_R, .p_offset = ELF_EHDR_SIZE,
-				.p_vaddr = ELF_EHDR_SIZE, .p_filesz = T_PHNUM * ELF_PHDR_SIZE,
+	*phdr(0) = (Elf64_Phdr){.p_type = PT_PHDR,
+				.p_flags = PF_R,
+				.p_offset = ELF_EHDR_SIZE,
+				.p_vaddr = ELF_EHDR_SIZE,
+				.p_filesz = T_PHNUM * ELF_PHDR_SIZE,
 				.p_memsz = T_PHNUM * ELF_PHDR_SIZE};
-	*phdr(1) = (Elf64_Phdr){.p_type = PT_INTERP, .p_flags = PF_R, .p_offset = T_INTERP_OFF,
-				.p_vaddr = T_INTERP_OFF, .p_filesz = sizeof t_interp,
+	*phdr(1) = (Elf64_Phdr){.p_type = PT_INTERP,
+				.p_flags = PF_R,
+				.p_offset = T_INTERP_OFF,
+				.p_vaddr = T_INTERP_OFF,
+				.p_filesz = sizeof t_interp,
 				.p_memsz = sizeof t_interp};
-	*phdr(2) = (Elf64_Phdr){.p_type = PT_LOAD, .p_flags = PF_R | PF_X, .p_offset = 0,
-				.p_vaddr = 0, .p_filesz = 0x1100, .p_memsz = 0x1100,
+	*phdr(2) = (Elf64_Phdr){.p_type = PT_LOAD,
+				.p_flags = PF_R | PF_X,
+				.p_offset = 0,
+				.p_vaddr = 0,
+				.p_filesz = 0x1100,
+				.p_memsz = 0x1100,
 				.p_align = 0x1000};
-	*phdr(3) = (Elf64_Phdr){.p_type = PT_LOAD, .p_flags = PF_R | PF_W, .p_offset = 0x1100,
-				.p_vaddr = 0x3100, .p_filesz = 0x100, .p_memsz = 0x5000,
+	*phdr(3) = (Elf64_Phdr){.p_type = PT_LOAD,
+				.p_flags = PF_R | PF_W,
+				.p_offset = 0x1100,
+				.p_vaddr = 0x3100,
+				.p_filesz = 0x100,
+				.p_memsz = 0x5000,
 				.p_align = 0x1000};
 	memcpy(img + T_INTERP_OFF, t_interp, sizeof t_interp);
 	return 0;
@@ -255,25 +263,22 @@ static void test_split_parse(void **state)
 	struct elf_info i2;
 	assert_int_equal(elf_parse_ehdr(img, ELF_PROBE_SIZE, &i2), 0);
 	assert_int_equal(elf_phdrs_size(&i2), T_PHNUM * ELF_PHDR_SIZE);
-	assert_int_equal(elf_parse_phdrs(&i2, img + i2.phoff, elf_phdrs_size(&i2), T_SIZE, MAX_ADDR),
-			 0);
+	assert_int_equal(
+	    elf_parse_phdrs(&i2, img + i2.phoff, elf_phdrs_size(&i2), T_SIZE, MAX_ADDR), 0);
 	assert_true(i2.has_interp);
 	assert_null(i2.interp);
 	assert_int_equal(i2.interp_off, T_INTERP_OFF);
 	assert_int_equal(elf_check_interp((char *)img + i2.interp_off, i2.interp_len), 0);
 	/* The file size bounds segments. */
-	assert_int_equal(elf_parse_phdrs(&i2, img + i2.phoff, elf_phdrs_size(&i2), 0x1100, MAX_ADDR),
-			 -ENOEXEC);
+	assert_int_equal(
+	    elf_parse_phdrs(&i2, img + i2.phoff, elf_phdrs_size(&i2), 0x1100, MAX_ADDR), -ENOEXEC);
 }
 
 /* ---- "#!" ---- */
 
 static struct shebang sb;
 
-static int sb_parse(const char *s)
-{
-	return shebang_parse(s, strlen(s), &sb);
-}
+static int sb_parse(const char *s) { return shebang_parse(s, strlen(s), &sb); }
 
 static void test_shebang_simple(void **state)
 {
@@ -341,20 +346,20 @@ static void test_shebang_empty(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_bin_ls),
-		cmocka_unit_test(test_busybox_static),
-		cmocka_unit_test(test_ld_so),
-		cmocka_unit_test_setup(test_synthetic_ok, build),
-		cmocka_unit_test_setup(test_truncated, build),
-		cmocka_unit_test_setup(test_bad_ident, build),
-		cmocka_unit_test_setup(test_bad_phdrs, build),
-		cmocka_unit_test_setup(test_bad_load, build),
-		cmocka_unit_test_setup(test_bad_interp, build),
-		cmocka_unit_test_setup(test_split_parse, build),
-		cmocka_unit_test(test_shebang_simple),
-		cmocka_unit_test(test_shebang_arg),
-		cmocka_unit_test(test_shebang_long),
-		cmocka_unit_test(test_shebang_empty),
+	    cmocka_unit_test(test_bin_ls),
+	    cmocka_unit_test(test_busybox_static),
+	    cmocka_unit_test(test_ld_so),
+	    cmocka_unit_test_setup(test_synthetic_ok, build),
+	    cmocka_unit_test_setup(test_truncated, build),
+	    cmocka_unit_test_setup(test_bad_ident, build),
+	    cmocka_unit_test_setup(test_bad_phdrs, build),
+	    cmocka_unit_test_setup(test_bad_load, build),
+	    cmocka_unit_test_setup(test_bad_interp, build),
+	    cmocka_unit_test_setup(test_split_parse, build),
+	    cmocka_unit_test(test_shebang_simple),
+	    cmocka_unit_test(test_shebang_arg),
+	    cmocka_unit_test(test_shebang_long),
+	    cmocka_unit_test(test_shebang_empty),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
