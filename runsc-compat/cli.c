@@ -1,0 +1,133 @@
+/* cvisor's global flags, usage text and subcommand dispatch (see cli.h). */
+#include "runsc-compat/cli.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/log.h"
+#include "platform/platform.h"
+#include "runsc-compat/cmd.h"
+
+/* OCI runtime subcommands of later milestones: recognised, not yet run. */
+static const char *const later_cmds[] = {
+    "create", "start",	"state", "kill",  "delete", "exec", "ps",	"run",
+    "list",   "events", "wait",	 "pause", "resume", "spec", "features", NULL,
+};
+
+const struct flag *cli_global_flags(struct cli_opts *o)
+{
+	static struct flag t[11];
+	struct flag *f = t;
+	*f++ = (struct flag){"platform", FLAG_STR, &o->platform};
+	*f++ = (struct flag){"strace", FLAG_BOOL, &o->strace};
+	*f++ = (struct flag){"debug", FLAG_BOOL, &o->debug};
+	*f++ = (struct flag){"debug-log", FLAG_STR, &o->debug_log};
+	*f++ = (struct flag){"root", FLAG_STR, &o->root};
+	*f++ = (struct flag){"log", FLAG_STR, &o->log};
+	*f++ = (struct flag){"log-format", FLAG_STR, &o->log_format};
+	*f++ = (struct flag){"help", FLAG_BOOL, &o->help};
+	*f++ = (struct flag){"h", FLAG_BOOL, &o->help};
+	*f++ = (struct flag){"version", FLAG_BOOL, &o->version};
+	*f = (struct flag){NULL, FLAG_BOOL, NULL};
+	return t;
+}
+
+int cli_validate(const struct cli_opts *o)
+{
+	if (!pf_lookup(o->platform)) {
+		fprintf(stderr, "cvisor: unknown platform \"%s\"\n", o->platform);
+		return 2;
+	}
+	if (strcmp(o->log_format, "text") && strcmp(o->log_format, "json")) {
+		fprintf(stderr, "cvisor: unknown log format \"%s\" (text or json)\n",
+			o->log_format);
+		return 2;
+	}
+	return 0;
+}
+
+int cli_setup(struct cli_opts *o)
+{
+	int r = cli_validate(o);
+	if (r)
+		return r;
+	if (o->debug_log && o->debug_fd < 0) {
+		/* CLOEXEC: only the children we hand it to explicitly get it. */
+		o->debug_fd = open(o->debug_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+		if (o->debug_fd < 0) {
+			fprintf(stderr, "cvisor: open debug log %s: %s\n", o->debug_log,
+				strerror(errno));
+			return 1;
+		}
+	}
+	log_init("cvisor", o->debug, o->debug_fd);
+	return 0;
+}
+
+void cli_usage(int fd)
+{
+	dprintf(fd, "Usage: cvisor [global flags] SUBCOMMAND [flags] [args]\n"
+		    "\n"
+		    "cvisor runs Linux programs in a user-space kernel sandbox.\n"
+		    "\n"
+		    "Subcommands:\n"
+		    "  do [--cwd DIR] [--] CMD [ARGS...]\n"
+		    "                      run CMD sandboxed on the host's read-only root\n"
+		    "  create, start, state, kill, delete, exec, ps, run, list, events,\n"
+		    "  wait, pause, resume, spec, features\n"
+		    "                      OCI runtime commands (not implemented yet)\n"
+		    "\n"
+		    "Global flags (also accepted after `do`):\n"
+		    "  --platform NAME     ptrace (default)\n"
+		    "  --strace            log every system call of the application\n"
+		    "  --debug             debug logging\n"
+		    "  --debug-log FILE    append debug logs to FILE instead of stderr\n"
+		    "  --root DIR          state directory (default /run/cvisor)\n"
+		    "  --log FILE          runtime log file (runc compatibility)\n"
+		    "  --log-format FMT    text or json\n"
+		    "  --help              this text\n"
+		    "  --version           version and OCI spec version\n");
+}
+
+int cli_main(int argc, char **argv)
+{
+	struct cli_opts o = {
+	    .platform = "ptrace",
+	    .debug_fd = -1,
+	    .root = "/run/cvisor",
+	    .log_format = "text",
+	};
+	const struct flag *tables[] = {cli_global_flags(&o), NULL};
+	int i = 1;
+	int r = flags_parse(tables, argc, argv, &i);
+	if (r)
+		return r;
+	if (o.help) {
+		cli_usage(1);
+		return 0;
+	}
+	if (o.version) {
+		printf("cvisor version " CVISOR_VERSION "\nspec: " CVISOR_OCI_SPEC "\n");
+		return 0;
+	}
+	if (i >= argc) {
+		fprintf(stderr, "cvisor: missing subcommand (see cvisor --help)\n");
+		return 2;
+	}
+	if ((r = cli_validate(&o)))
+		return r;
+	const char *cmd = argv[i++];
+	if (!strcmp(cmd, "do"))
+		return cmd_do(&o, argc, argv, i);
+	for (const char *const *c = later_cmds; *c; c++) {
+		if (!strcmp(cmd, *c)) {
+			fprintf(stderr, "cvisor: %s: not implemented yet\n", cmd);
+			return 1;
+		}
+	}
+	fprintf(stderr, "cvisor: unknown subcommand \"%s\" (see cvisor --help)\n", cmd);
+	return 2;
+}
