@@ -8,7 +8,11 @@
  * copying on a write fault.
  *
  * Lock order: mm->lock, then the memory-file allocator lock (a leaf);
- * platform calls are made with mm->lock held.
+ * platform calls are made with mm->lock held.  Every mm_* call below takes
+ * mm->lock for its whole duration (VMAs, page table, platform map/unmap, and
+ * mapping backings' pread, which may block on the gofer): callers must not
+ * hold it, and mm->lock is taken after tg->lock and before files->lock.
+ * The memory-file calls only take the allocator lock.
  */
 #pragma once
 #include <pthread.h>
@@ -69,9 +73,26 @@ struct mm *mm_new(void);
 struct mm *mm_get(struct mm *mm);
 void mm_put(struct mm *mm);
 
-/* mmap flags understood by mm_map (values of MAP_*). */
+/* A copy of mm for fork: the same VMAs; private frames shared copy-on-write
+ * (both sides read-only until one writes), MAP_SHARED frames shared
+ * writable.  NULL if out of memory. */
+struct mm *mm_fork(struct mm *mm);
+
+/* mmap flags understood by mm_mmap (values of MAP_*).  file == NULL or
+ * MAP_ANONYMOUS: anonymous memory.  Returns the address or -errno.  The
+ * mapping takes its own references with file->get (dropped with
+ * file->put), so the caller keeps and releases its own.
+ * MAP_SHARED file mappings do not write back to the file yet: they act as
+ * memory initialised from the file, shared across fork. */
 long mm_mmap(struct mm *mm, uint64_t addr, uint64_t len, int prot, int flags,
 	     const struct mm_backing *file, uint64_t off);
+/* As mm_mmap, naming the mapping for /proc/PID/maps (a path, "[vdso]"). */
+long mm_mmap_named(struct mm *mm, uint64_t addr, uint64_t len, int prot, int flags,
+		   const struct mm_backing *file, uint64_t off, const char *name);
+/* Extra mm_mmap flag (not a MAP_ value): the file is not open for writing,
+ * so a MAP_SHARED mapping can never get PROT_WRITE (EACCES, also later in
+ * mprotect). */
+#define MM_MAP_NOWRITE 0x40000000
 long mm_munmap(struct mm *mm, uint64_t addr, uint64_t len);
 long mm_mprotect(struct mm *mm, uint64_t addr, uint64_t len, int prot);
 long mm_mremap(struct mm *mm, uint64_t old, uint64_t old_len, uint64_t new_len, int flags,
@@ -103,7 +124,13 @@ long mm_strncpy_in(struct mm *mm, char *dst, uint64_t src, size_t max);
 int mm_iov(struct mm *mm, uint64_t addr, size_t len, bool write, struct iovec *iov, int max,
 	   size_t *done);
 
-/* The loader's stack and brk setup. */
+/* mm_iov's iovecs stay valid while the range stays mapped; another thread's
+ * munmap could free the frames under a transfer (threads: next milestone).
+ * A fault after the first page ends the translation early (a short count),
+ * as Linux does for a partially valid buffer. */
+
+/* The loader's stack and brk setup.  brk_start is rounded up to a page;
+ * set mm->stack_top (the [stack] VMA is the one holding stack_top - 1). */
 void mm_set_brk_start(struct mm *mm, uint64_t start);
 
 /* Writes /proc/PID/maps text into buf; returns bytes. */
