@@ -113,8 +113,10 @@ static struct task *init_task_new(void)
 	t->tg = tg;
 	/* Root inside the sandbox with every capability, as runsc's default. */
 	t->cred.cap_effective = t->cred.cap_permitted = t->cred.cap_bounding = (1ULL << 41) - 1;
-	t->cred.ngroups = 1;
-	t->cred.groups[0] = 0;
+	/* The supplementary groups the caller had, as runsc do keeps them. */
+	int ng = getgroups(32, t->cred.groups);
+	t->cred.ngroups = ng > 0 ? ng : 0;
+	waiter_init(&t->waiter);
 	t->arch.fpu = pf_fpu_alloc();
 	if (!t->arch.fpu)
 		die("fpu alloc");

@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include "platform/platform.h"
+#include "sentry/kernel/wait.h"
 
 struct mm;
 struct fdtable;
@@ -59,6 +60,8 @@ struct task {
 
 	struct arch_state arch;
 	struct pf_ctx *ctx;
+	/* Every blocking syscall of this task sleeps here (wait.h). */
+	struct waiter waiter;
 
 	uint64_t sigmask;
 	uint64_t clear_child_tid;

@@ -151,20 +151,28 @@ static void put_arg(struct out *o, struct task *t, int kind, const uint64_t *a, 
 	}
 }
 
+static void print_line(struct task *t, const struct syscall_def *d, long nr, const uint64_t *a,
+		       long ret);
+
 void strace_enter(struct task *t, const struct syscall_def *d, long nr, const uint64_t *a)
 {
 	/* Calls that do not return print on entry. */
 	if (d && d->ret == R_NONE)
-		strace_exit(t, d, nr, a, 0);
+		print_line(t, d, nr, a, 0);
 }
 
 void strace_exit(struct task *t, const struct syscall_def *d, long nr, const uint64_t *a, long ret)
 {
+	if (!d || d->ret != R_NONE)
+		print_line(t, d, nr, a, ret);
+}
+
+static void print_line(struct task *t, const struct syscall_def *d, long nr, const uint64_t *a,
+		       long ret)
+{
 	struct out o = {.n = 0};
 	int nargs = 0;
 
-	if (d && d->ret == R_NONE && ret != 0)
-		return; /* already printed at entry */
 	put(&o, "[%5d] ", t->tid);
 	if (d) {
 		put(&o, "%s(", d->name);

@@ -188,7 +188,11 @@ static long do_readlink(struct task *t, int dirfd, uint64_t upath, uint64_t ubuf
 		file_put(f);
 	if (!d)
 		return -ENOENT;
-	if (f && !S_ISLNK(d->st.st_mode)) {
+	/* An empty path names the dirfd itself, which must be a symlink;
+	 * with AT_FDCWD there is nothing to name (ENOENT, as Linux). */
+	char first;
+	bool empty = !mm_copy_in(t->mm, &first, upath, 1) && !first;
+	if ((f || empty) && !S_ISLNK(d->st.st_mode)) {
 		dentry_put(d);
 		return -ENOENT;
 	}

@@ -44,7 +44,7 @@ TEST(ids)
 	int n = CHECK_OK(getgroups(0, NULL));
 	CHECK(n <= 256);
 	CHECK_EQ(getgroups(256, groups), n);
-	if (n > 0)
+	if (n > 1) /* size 0 asks for the count */
 		CHECK_ERRNO(getgroups(n - 1, groups), EINVAL);
 	CHECK_ERRNO(syscall(SYS_getgroups, -1, groups), EINVAL);
 }
