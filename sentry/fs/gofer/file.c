@@ -289,9 +289,11 @@ int gofer_file_open(struct dentry *d, int flags, struct file **out)
 		*out = f;
 		return 0;
 	}
-	int hfd = gofer_open(
-	    &vfs_gofer, d->node,
-	    flags & (O_ACCMODE | O_TRUNC | O_APPEND | O_NONBLOCK | O_NOATIME | O_DIRECT));
+	/* O_TRUNC means nothing to a device (`> /dev/null`), as in Linux. */
+	int pass = O_ACCMODE | O_APPEND | O_NONBLOCK | O_NOATIME | O_DIRECT;
+	if (S_ISREG(m))
+		pass |= O_TRUNC;
+	int hfd = gofer_open(&vfs_gofer, d->node, flags & pass);
 	if (hfd < 0)
 		return hfd;
 	f = file_new(&fd_ops, fflags, d, (void *)(intptr_t)hfd);

@@ -1,0 +1,160 @@
+/* execve and execveat: copy the new argv/envp out of the old address space,
+ * load the program, then do exec's cleanup (close-on-exec fds, handlers). */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sentry/kernel/fdtable.h"
+#include "sentry/kernel/loader.h"
+#include "sentry/kernel/task.h"
+#include "sentry/mm/mm.h"
+#include "sentry/syscalls/syscalls.h"
+#include "sentry/vfs/dentry.h"
+#include "sentry/vfs/vfs.h"
+
+/* Sentry-side cap on what one exec may copy in; the loader applies Linux's
+ * own (smaller, rlimit-derived) E2BIG rule afterwards. */
+#define EXEC_COPY_MAX (64UL << 20)
+#define EXEC_MAX_STRINGS (1UL << 20)
+
+struct strv {
+	char **v;
+	size_t n, bytes;
+};
+
+static void strv_free(struct strv *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->v[i]);
+	free(s->v);
+}
+
+static long copy_strv(struct task *t, uint64_t uarr, struct strv *s)
+{
+	size_t cap = 16;
+	s->n = s->bytes = 0;
+	s->v = malloc(cap * sizeof *s->v);
+	if (!s->v)
+		return -ENOMEM;
+	s->v[0] = NULL;
+	if (!uarr)
+		return 0; /* Linux treats NULL as an empty array */
+	for (;;) {
+		uint64_t p;
+		if (mm_copy_in(t->mm, &p, uarr + 8 * s->n, 8))
+			return -EFAULT;
+		if (!p)
+			break;
+		if (s->n + 2 > cap) {
+			if (cap >= EXEC_MAX_STRINGS)
+				return -E2BIG;
+			cap *= 2;
+			char **nv = realloc(s->v, cap * sizeof *nv);
+			if (!nv)
+				return -ENOMEM;
+			s->v = nv;
+		}
+		char *str = malloc(LOADER_MAX_ARG_STRLEN);
+		if (!str)
+			return -ENOMEM;
+		long len = mm_strncpy_in(t->mm, str, p, LOADER_MAX_ARG_STRLEN);
+		if (len < 0) {
+			free(str);
+			return len == -ENAMETOOLONG ? -E2BIG : len;
+		}
+		s->v[s->n++] = realloc(str, (size_t)len + 1) ?: str;
+		s->v[s->n] = NULL;
+		s->bytes += (size_t)len + 1;
+		if (s->bytes > EXEC_COPY_MAX)
+			return -E2BIG;
+	}
+	return 0;
+}
+
+/* Signal handlers do not survive exec; ignored signals stay ignored. */
+static void reset_signals(struct task *t)
+{
+	pthread_mutex_lock(&t->tg->lock);
+	for (int i = 0; i < 64; i++) {
+		struct k_sigaction *sa = &t->tg->sigactions[i];
+		if (sa->handler != (uint64_t)SIG_IGN)
+			memset(sa, 0, sizeof *sa);
+	}
+	pthread_mutex_unlock(&t->tg->lock);
+	t->altstack.sp = t->altstack.size = t->altstack.flags = 0;
+}
+
+/* Builds the path the loader walks: execveat's dirfd-relative and
+ * AT_EMPTY_PATH forms become absolute paths of the dirfd's dentry. */
+static long exec_path(struct task *t, int dirfd, const char *name, int flags, char *out,
+		      size_t size)
+{
+	if (name[0] == '/' || (dirfd == AT_FDCWD && name[0])) {
+		if (strlen(name) >= size)
+			return -ENAMETOOLONG;
+		strcpy(out, name);
+		return 0;
+	}
+	if (!name[0] && !(flags & AT_EMPTY_PATH))
+		return -ENOENT;
+	if (dirfd == AT_FDCWD)
+		return -ENOENT;
+	struct file *f = fd_get(t->files, dirfd);
+	if (!f)
+		return -EBADF;
+	long r = -ENOTDIR;
+	if (f->dentry) {
+		r = dentry_path(t->fs->root, f->dentry, out, size);
+		if (r >= 0 && name[0]) {
+			size_t len = strlen(out);
+			r = len + 1 + strlen(name) < size ? 0 : -ENAMETOOLONG;
+			if (!r)
+				snprintf(out + len, size - len, "%s%s", len > 1 ? "/" : "", name);
+		} else if (r >= 0) {
+			r = 0;
+		}
+	}
+	file_put(f);
+	return r;
+}
+
+static long do_execve(struct task *t, int dirfd, uint64_t upath, uint64_t uargv, uint64_t uenvp,
+		      int flags)
+{
+	char name[4096], path[4096];
+	struct strv argv = {0}, envp = {0};
+	long r;
+
+	if (flags & ~(AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW))
+		return -EINVAL;
+	r = mm_strncpy_in(t->mm, name, upath, sizeof name);
+	if (r < 0)
+		return r;
+	r = exec_path(t, dirfd, name, flags, path, sizeof path);
+	if (r)
+		return r;
+	if ((r = copy_strv(t, uargv, &argv)) || (r = copy_strv(t, uenvp, &envp)))
+		goto out;
+	r = loader_exec(t, path, argv.v, envp.v);
+	if (r)
+		goto out;
+	fd_close_on_exec(t->files);
+	reset_signals(t);
+	/* The loader zeroed every register; rax carries our 0 back. */
+out:
+	strv_free(&argv);
+	strv_free(&envp);
+	return r;
+}
+
+DEFINE_SYSCALL(execve, R_INT, A_STR, A_STRV, A_STRV)
+{
+	return do_execve(t, AT_FDCWD, a[0], a[1], a[2], 0);
+}
+
+/* AT_SYMLINK_NOFOLLOW is accepted but a trailing symlink is followed. */
+DEFINE_SYSCALL_SUP(execveat, SUP_PARTIAL, R_INT, A_DIRFD, A_STR, A_STRV, A_STRV, A_HEX)
+{
+	return do_execve(t, (int)a[0], a[1], a[2], a[3], (int)a[4]);
+}
