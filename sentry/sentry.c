@@ -190,6 +190,14 @@ int sentry_main(int argc, char **argv)
 	/* The application's exit decides ours; a dying pipe reader must not. */
 	signal(SIGPIPE, SIG_IGN);
 
+	/* Cached host fds (one per open file, one per recently used read-only
+	 * dentry) need room beyond the default soft limit. */
+	struct rlimit nofile;
+	if (!getrlimit(RLIMIT_NOFILE, &nofile) && nofile.rlim_cur < nofile.rlim_max) {
+		nofile.rlim_cur = nofile.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &nofile);
+	}
+
 	char **envp = take_environ();
 	pf = pf_lookup(o.platform);
 	if (!pf)

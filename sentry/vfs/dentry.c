@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/log.h"
 #include "sentry/fs/gofer/client.h"
@@ -78,6 +79,8 @@ static void put_locked(struct dentry *d)
 		if (v->node)
 			gofer_clunk(&vfs_gofer, v->node);
 		struct dentry *parent = v->parent;
+		if (v->rofd1)
+			close(v->rofd1 - 1);
 		free(v->name);
 		free(v->link);
 		free(v);
@@ -85,6 +88,21 @@ static void put_locked(struct dentry *d)
 		if (parent && --parent->refs == 0 && parent != root_dentry)
 			lru_add(parent);
 	}
+}
+
+int dentry_rofd(struct dentry *d)
+{
+	return __atomic_load_n(&d->rofd1, __ATOMIC_ACQUIRE) - 1;
+}
+
+int dentry_set_rofd(struct dentry *d, int fd)
+{
+	int none = 0;
+	if (__atomic_compare_exchange_n(&d->rofd1, &none, fd + 1, false, __ATOMIC_ACQ_REL,
+					__ATOMIC_ACQUIRE))
+		return fd;
+	close(fd);
+	return none - 1;
 }
 
 struct dentry *dentry_get(struct dentry *d)

@@ -24,6 +24,10 @@ struct dentry {
 	bool negative;			    /* the name does not exist */
 	struct stat st;			    /* as walked (the tree is read-only) */
 	char *link;			    /* symlink target, read on first use */
+	/* A read-only host fd of this regular file, plus one (0: none yet).
+	 * Every read-only open shares it: reads are positional (the offset
+	 * lives in the sentry's file), so no gofer round trip per open. */
+	int rofd1;
 	struct dentry *hnext;		    /* hash chain */
 	struct dentry *lru_prev, *lru_next; /* while refs == 0 */
 };
@@ -76,6 +80,12 @@ int vfs_open_dentry(struct task *t, struct dentry *d, int flags, struct file **o
 
 /* A new file with one reference (takes a reference on d if not NULL). */
 struct file *file_new(const struct file_ops *ops, int flags, struct dentry *d, void *priv);
+
+/* The shared read-only host fd of d, or -1 (see dentry.rofd1). */
+int dentry_rofd(struct dentry *d);
+/* Offers fd as d's shared read-only fd; returns the fd to use (fd itself,
+ * or the one another thread installed first, after closing fd). */
+int dentry_set_rofd(struct dentry *d, int fd);
 
 /* Filesystems' open (sentry/fs/gofer). */
 int gofer_file_open(struct dentry *d, int flags, struct file **out);

@@ -13,7 +13,10 @@
 #include "sentry/mm/mm.h"
 #include "sentry/vfs/dentry.h"
 
+/* priv holds the host fd; bit 32 set means it is the dentry's shared
+ * read-only fd, which the file borrows (its dentry reference keeps it). */
 #define HOST_FD(f) ((int)(intptr_t)(f)->priv)
+#define FD_BORROWED (1LL << 32)
 
 /* ---- files with a donated host fd ---- */
 
@@ -129,7 +132,11 @@ static long fd_ioctl(struct file *f, struct task *t, unsigned cmd, uint64_t arg)
 
 static int fd_host_fd(struct file *f) { return HOST_FD(f); }
 
-static void fd_release(struct file *f) { close(HOST_FD(f)); }
+static void fd_release(struct file *f)
+{
+	if (!((intptr_t)f->priv & FD_BORROWED))
+		close(HOST_FD(f));
+}
 
 static const struct file_ops fd_ops = {
     .read = fd_read,
@@ -293,12 +300,19 @@ int gofer_file_open(struct dentry *d, int flags, struct file **out)
 	int pass = O_ACCMODE | O_APPEND | O_NONBLOCK | O_NOATIME | O_DIRECT;
 	if (S_ISREG(m))
 		pass |= O_TRUNC;
-	int hfd = gofer_open(&vfs_gofer, d->node, flags & pass);
-	if (hfd < 0)
-		return hfd;
-	f = file_new(&fd_ops, fflags, d, (void *)(intptr_t)hfd);
+	bool shared = S_ISREG(m) && acc == O_RDONLY && !(flags & (O_TRUNC | O_DIRECT));
+	int hfd = shared ? dentry_rofd(d) : -1;
+	if (hfd < 0) {
+		hfd = gofer_open(&vfs_gofer, d->node, flags & pass);
+		if (hfd < 0)
+			return hfd;
+		if (shared)
+			hfd = dentry_set_rofd(d, hfd);
+	}
+	f = file_new(&fd_ops, fflags, d, (void *)((intptr_t)hfd | (shared ? FD_BORROWED : 0)));
 	if (!f) {
-		close(hfd);
+		if (!shared)
+			close(hfd);
 		return -ENOMEM;
 	}
 	*out = f;
