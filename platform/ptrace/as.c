@@ -3,6 +3,7 @@
 #include "platform/ptrace/ptrace_internal.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,7 @@
 
 #include "common/log.h"
 
-struct pf_as *ptrace_as_new(void)
+struct pf_as *as_create(void)
 {
 	struct pf_as *as = calloc(1, sizeof *as);
 	if (!as)
@@ -31,6 +32,8 @@ struct pf_as *ptrace_as_new(void)
 	close(fd);
 	if (e)
 		goto fail;
+	pid_t spare = stub_clone_inject(as->pid);
+	as->spare = spare > 0 ? spare : 0;
 	DEBUG("ptrace: address space %p is stub %d", (void *)as, as->pid);
 	return as;
 fail_fd:
@@ -43,22 +46,44 @@ fail:
 	return NULL;
 }
 
+struct pf_as *ptrace_as_new(void)
+{
+	/* The factory forks: PR_SET_PDEATHSIG follows the forking thread. */
+	return factory_as_new();
+}
+
 void ptrace_as_free(struct pf_as *as)
 {
 	if (!as)
 		return;
+	pid_t me = ptrace_self();
+	bool others = false;
+	pthread_mutex_lock(&ptrace_bind_lock);
 	pthread_mutex_lock(&as->lock);
-	struct pf_ctx *ctx = as->main_ctx;
-	if (ctx) {
-		atomic_store(&ctx->tid, 0);
-		atomic_store(&ctx->tgid, 0);
-		ctx->as = NULL;
-		ctx->kregs_valid = false;
+	if (!as->reaped)
+		kill(as->pid, SIGKILL);
+	/* Normally empty: ctxs move on or are freed before their as. */
+	struct pf_ctx *ctx;
+	while ((ctx = as->ctxs)) {
+		as->ctxs = ctx->as_next;
+		pid_t tid = atomic_load(&ctx->tid);
+		if (tid && ctx->owner == me) {
+			stub_reap(tid);
+		} else if (tid) {
+			/* Only its tracer can collect it. */
+			ctx->zombie = tid;
+			others = true;
+		}
+		ctx_unbound(ctx);
 	}
-	as->main_ctx = NULL;
 	pthread_mutex_unlock(&as->lock);
-	if (!as->dead)
-		stub_kill(as->pid);
+	pthread_mutex_unlock(&ptrace_bind_lock);
+	if (!as->reaped) {
+		if (others)
+			factory_reap(as->pid);
+		else
+			stub_reap(as->pid);
+	}
 	munmap(as->page, STUB_OPS_SIZE);
 	pthread_mutex_destroy(&as->lock);
 	free(as);
@@ -66,23 +91,24 @@ void ptrace_as_free(struct pf_as *as)
 
 static struct stub_op *ops(struct pf_as *as) { return (struct stub_op *)(as->page + OPS_LIST); }
 
-int as_flush_locked(struct pf_as *as, pid_t tid)
+int as_flush_locked(struct pf_as *as, pid_t tid, struct pf_ctx *ctx)
 {
 	uint32_t n = as->nops;
 	if (!n)
 		return 0;
-	if (as->dead)
+	if (atomic_load(&as->dead))
 		return -ESRCH;
 	uint64_t n64 = n;
 	memcpy(as->page + OPS_N, &n64, sizeof n64);
 	as->nops = 0;
-	if (as->main_ctx && atomic_load(&as->main_ctx->tid) == tid)
-		as->main_ctx->kregs_valid = false;
+	atomic_store(&as->pending, false);
+	if (ctx)
+		ctx->kregs_valid = false;
 
 	struct user_regs_struct regs = {.rip = STUB_ADDR_OF(stub_ops)};
 	int e = stub_call(tid, &regs, false, STUB_ADDR_OF(stub_ops_done));
 	if (e) {
-		as->dead = true;
+		atomic_store(&as->dead, true);
 		return e;
 	}
 	if (regs.rax) {
@@ -95,39 +121,66 @@ int as_flush_locked(struct pf_as *as, pid_t tid)
 	return 0;
 }
 
+/* A thread of as that the caller traces and that is therefore stopped:
+ * the caller is here, not inside run(). */
+static struct pf_ctx *own_ctx_locked(struct pf_as *as)
+{
+	pid_t me = ptrace_self();
+	for (struct pf_ctx *c = as->ctxs; c; c = c->as_next)
+		if (c->owner == me && !c->dead && atomic_load(&c->tid))
+			return c;
+	return NULL;
+}
+
+/* Applies the op list now.  Called with as->lock held; returns without. */
+static int apply_unlock(struct pf_as *as)
+{
+	struct pf_ctx *c = own_ctx_locked(as);
+	if (c) {
+		int e = as_flush_locked(as, atomic_load(&c->tid), c);
+		if (e == -ECHILD) {
+			atomic_store(&c->tid, 0); /* collected by stub_wait */
+			c->dead = true;
+			e = -ESRCH;
+		}
+		pthread_mutex_unlock(&as->lock);
+		return e;
+	}
+	pthread_mutex_unlock(&as->lock);
+	return factory_flush(as);
+}
+
 static int queue(struct pf_as *as, uint64_t va, uint64_t len, int64_t prot, uint64_t off)
 {
 	if ((va | len | off) & (PAGE_SIZE - 1) || !len || va >= STUB_MAX_ADDR ||
 	    len > STUB_MAX_ADDR - va)
 		return -EINVAL;
 	pthread_mutex_lock(&as->lock);
-	int e = 0;
 	struct stub_op *last = as->nops ? &ops(as)[as->nops - 1] : NULL;
 	/* Faults and the loader often map neighbouring pages in order. */
 	if (last && prot != OP_UNMAP && last->prot == prot && last->va + last->len == va &&
 	    last->off + last->len == off) {
 		last->len += len;
-		goto out;
-	}
-	if (last && prot == OP_UNMAP && last->prot == OP_UNMAP && last->va + last->len == va) {
+	} else if (last && prot == OP_UNMAP && last->prot == OP_UNMAP &&
+		   last->va + last->len == va) {
 		last->len += len;
-		goto out;
-	}
-	if (as->nops == STUB_OPS_MAX) {
-		/* Flushing needs a stopped thread we trace: the main thread is
-		 * stopped whenever its tracer is not inside run(). */
-		if (as->tracer != gettid()) {
-			e = -ENOMEM;
-			goto out;
+	} else {
+		while (as->nops == STUB_OPS_MAX) {
+			int e = apply_unlock(as);
+			if (e)
+				return e;
+			pthread_mutex_lock(&as->lock);
 		}
-		e = as_flush_locked(as, as->pid);
-		if (e)
-			goto out;
+		ops(as)[as->nops++] =
+		    (struct stub_op){.va = va, .len = len, .prot = prot, .off = off};
 	}
-	ops(as)[as->nops++] = (struct stub_op){.va = va, .len = len, .prot = prot, .off = off};
-out:
+	/* Pairs with run(), which raises nrunning and then reads pending:
+	 * either it sees this op or we see it running. */
+	atomic_store(&as->pending, true);
+	if (prot == OP_UNMAP && atomic_load(&as->nrunning) > 0)
+		return apply_unlock(as);
 	pthread_mutex_unlock(&as->lock);
-	return e;
+	return 0;
 }
 
 int ptrace_map(struct pf_as *as, uint64_t va, uint64_t len, int prot, uint64_t off)
@@ -140,4 +193,9 @@ int ptrace_map(struct pf_as *as, uint64_t va, uint64_t len, int prot, uint64_t o
 int ptrace_unmap(struct pf_as *as, uint64_t va, uint64_t len)
 {
 	return queue(as, va, len, OP_UNMAP, 0);
+}
+
+long ptrace_as_inject(struct pf_as *as, long nr, const uint64_t args[6])
+{
+	return factory_inject(as, nr, args);
 }

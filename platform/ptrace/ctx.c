@@ -20,6 +20,15 @@
 #define NT_X86_XSTATE 0x202
 #endif
 
+__thread pid_t ptrace_tls_tid;
+pthread_mutex_t ptrace_bind_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Every ctx that has an owner (under ptrace_bind_lock). */
+static struct pf_ctx *owned;
+static pthread_key_t owner_key;
+static pthread_once_t owner_once = PTHREAD_ONCE_INIT;
+static __thread bool owner_registered;
+
 struct pf_ctx *ptrace_ctx_new(void)
 {
 	struct pf_ctx *ctx = calloc(1, sizeof *ctx);
@@ -28,28 +37,92 @@ struct pf_ctx *ptrace_ctx_new(void)
 	return ctx;
 }
 
-static void unbind(struct pf_ctx *ctx)
+void ctx_unbound(struct pf_ctx *ctx)
 {
-	struct pf_as *as = ctx->as;
-	if (!as)
-		return;
-	pthread_mutex_lock(&as->lock);
-	if (as->main_ctx == ctx)
-		as->main_ctx = NULL;
-	pthread_mutex_unlock(&as->lock);
 	atomic_store(&ctx->tid, 0);
 	atomic_store(&ctx->tgid, 0);
-	ctx->as = NULL;
+	atomic_store(&ctx->as, NULL);
+	ctx->as_next = NULL;
 	ctx->kregs_valid = false;
+}
+
+/* Ends ctx's stub thread, if any (caller holds ptrace_bind_lock and traces
+ * it: it is the owner). */
+static void detach_locked(struct pf_ctx *ctx)
+{
+	struct pf_as *as = atomic_load(&ctx->as);
+	pid_t tid = atomic_load(&ctx->tid);
+	if (as) {
+		pthread_mutex_lock(&as->lock);
+		for (struct pf_ctx **p = &as->ctxs; *p; p = &(*p)->as_next)
+			if (*p == ctx) {
+				*p = ctx->as_next;
+				break;
+			}
+		pthread_mutex_unlock(&as->lock);
+		ctx_unbound(ctx);
+		if (tid)
+			stub_thread_exit(tid);
+	}
+	if (ctx->zombie) {
+		stub_reap(ctx->zombie);
+		ctx->zombie = 0;
+	}
+}
+
+static void owned_unlink_locked(struct pf_ctx *ctx)
+{
+	if (!ctx->owned_pprev)
+		return;
+	*ctx->owned_pprev = ctx->owned_next;
+	if (ctx->owned_next)
+		ctx->owned_next->owned_pprev = ctx->owned_pprev;
+	ctx->owned_pprev = NULL;
+}
+
+/* A sentry thread is exiting: its stub threads would otherwise be killed
+ * (EXITKILL takes the whole stub process) or, worse, left untraced. */
+static void owner_exit(void *unused)
+{
+	pid_t me = ptrace_self();
+	pthread_mutex_lock(&ptrace_bind_lock);
+	struct pf_ctx *next;
+	for (struct pf_ctx *ctx = owned; ctx; ctx = next) {
+		next = ctx->owned_next;
+		if (ctx->owner != me || ctx->owner_gone)
+			continue;
+		detach_locked(ctx);
+		ctx->owner_gone = true;
+		if (ctx->orphan) {
+			owned_unlink_locked(ctx);
+			free(ctx);
+		}
+	}
+	pthread_mutex_unlock(&ptrace_bind_lock);
+}
+
+static void owner_key_init(void)
+{
+	if (pthread_key_create(&owner_key, owner_exit))
+		die("ptrace: pthread_key_create");
 }
 
 void ptrace_ctx_free(struct pf_ctx *ctx)
 {
 	if (!ctx)
 		return;
-	/* The main thread is the stub process itself: it goes with as_free.
-	 * Cloned stub threads (next milestone) get an injected exit(0). */
-	unbind(ctx);
+	pthread_mutex_lock(&ptrace_bind_lock);
+	if (ctx->owner && !ctx->owner_gone && ctx->owner != ptrace_self()) {
+		/* Its stub thread answers only to the owner, which is alive. */
+		log_warn("ptrace: ctx freed by thread %d while its thread %d lives", ptrace_self(),
+			 ctx->owner);
+		ctx->orphan = true;
+		pthread_mutex_unlock(&ptrace_bind_lock);
+		return;
+	}
+	detach_locked(ctx);
+	owned_unlink_locked(ctx);
+	pthread_mutex_unlock(&ptrace_bind_lock);
 	free(ctx);
 }
 
@@ -68,24 +141,87 @@ static void pin(struct pf_ctx *ctx, pid_t tid)
 		DEBUG("ptrace: cannot pin stub %d to cpu %d: %s", tid, ctx->cpu, strerror(errno));
 }
 
+/* A parked stub thread in as: the spare one the factory made with it, or
+ * one cloned by a thread the caller already traces there, or by the control
+ * thread through the factory. */
+static pid_t new_thread(struct pf_as *as)
+{
+	pthread_mutex_lock(&as->lock);
+	pid_t me = ptrace_self();
+	if (as->spare) {
+		pid_t r = as->spare;
+		as->spare = 0;
+		pthread_mutex_unlock(&as->lock);
+		return r;
+	}
+	for (struct pf_ctx *c = as->ctxs; c; c = c->as_next) {
+		pid_t tid = atomic_load(&c->tid);
+		if (c->owner == me && !c->dead && tid) {
+			c->kregs_valid = false;
+			pid_t r = stub_clone_inject(tid);
+			pthread_mutex_unlock(&as->lock);
+			return r;
+		}
+	}
+	pthread_mutex_unlock(&as->lock);
+	return factory_clone(as);
+}
+
+/* The first run() of ctx in as, from the calling thread. */
 static int bind(struct pf_ctx *ctx, struct pf_as *as)
 {
-	unbind(ctx);
-	pthread_mutex_lock(&as->lock);
-	if (as->main_ctx) {
-		pthread_mutex_unlock(&as->lock);
-		log_warn("ptrace: a second thread in one address space is not supported yet");
-		return -EAGAIN;
+	pid_t me = ptrace_self();
+	pthread_mutex_lock(&ptrace_bind_lock);
+	if ((ctx->owner && ctx->owner != me) || ctx->owner_gone) {
+		pthread_mutex_unlock(&ptrace_bind_lock);
+		log_warn("ptrace: ctx of thread %d run by thread %d", ctx->owner, me);
+		return -EINVAL;
 	}
-	as->main_ctx = ctx;
+	if (!ctx->owner) {
+		pthread_once(&owner_once, owner_key_init);
+		if (!owner_registered) {
+			/* Any non-NULL value makes the destructor run. */
+			pthread_setspecific(owner_key, &owner_registered);
+			owner_registered = true;
+		}
+		ctx->owner = me;
+		ctx->owned_next = owned;
+		if (owned)
+			owned->owned_pprev = &ctx->owned_next;
+		ctx->owned_pprev = &owned;
+		owned = ctx;
+	}
+	/* execve: the task keeps its ctx, its thread in the old as goes. */
+	detach_locked(ctx);
+	pthread_mutex_unlock(&ptrace_bind_lock);
+
+	if (atomic_load(&as->dead))
+		return -ESRCH;
+	pid_t tid = new_thread(as);
+	if (tid < 0)
+		return tid;
+	int e = stub_seize(tid);
+	if (e) {
+		/* An untraced thread must not live on next to application
+		 * memory: the as is lost. */
+		log_warn("ptrace: cannot seize stub thread %d: %s", tid, strerror(-e));
+		syscall(SYS_tgkill, as->pid, tid, SIGKILL);
+		atomic_store(&as->dead, true);
+		return -ESRCH;
+	}
+	pthread_mutex_lock(&ptrace_bind_lock);
+	pthread_mutex_lock(&as->lock);
+	ctx->as_next = as->ctxs;
+	as->ctxs = ctx;
 	pthread_mutex_unlock(&as->lock);
-	ctx->as = as;
-	ctx->dead = as->dead;
+	ctx->dead = false;
 	ctx->kregs_valid = false;
 	ctx->fpu_init = true; /* a fresh thread, or execve: Linux starts clean */
 	atomic_store(&ctx->tgid, as->pid);
-	atomic_store(&ctx->tid, as->pid);
-	pin(ctx, as->pid);
+	atomic_store(&ctx->tid, tid);
+	atomic_store(&ctx->as, as);
+	pthread_mutex_unlock(&ptrace_bind_lock);
+	pin(ctx, tid);
 	return 0;
 }
 
@@ -169,35 +305,28 @@ static bool is_sync(int sig, const siginfo_t *si)
 	       si->si_code > 0;
 }
 
-static int fail(struct pf_ctx *ctx, int e)
+/* The stub thread failed; -ECHILD means stub_wait collected it. */
+static int fail(struct pf_ctx *ctx, struct pf_as *as, int e)
 {
 	ctx->dead = true;
-	if (ctx->as)
-		ctx->as->dead = true;
+	atomic_store(&as->dead, true);
+	if (e == -ECHILD) {
+		atomic_store(&ctx->tid, 0);
+		e = -ESRCH;
+	}
 	return e;
 }
 
-int ptrace_run(struct pf_ctx *ctx, struct pf_as *as, struct arch_state *st, struct pf_event *ev)
+static int run_thread(struct pf_ctx *ctx, struct pf_as *as, pid_t tid, struct arch_state *st,
+		      struct pf_event *ev)
 {
 	int e;
-	if (ctx->as != as && (e = bind(ctx, as)))
-		return e;
-	if (ctx->dead || as->dead)
-		return -ESRCH;
-	pid_t tid = atomic_load(&ctx->tid);
-	memset(ev, 0, sizeof *ev);
-
-	if (atomic_exchange(&ctx->intr, false)) {
-		ev->kind = PF_EV_INTERRUPT;
-		return 0;
-	}
-	if (as->nops) {
+	if (atomic_load(&as->pending)) {
 		pthread_mutex_lock(&as->lock);
-		e = as_flush_locked(as, tid);
+		e = as_flush_locked(as, tid, ctx);
 		pthread_mutex_unlock(&as->lock);
 		if (e)
-			return fail(ctx, e);
-		ctx->kregs_valid = false;
+			return e == -ECHILD || e == -ESRCH ? fail(ctx, as, e) : e;
 		/* A flush takes a while; an interrupt may have come meanwhile. */
 		if (atomic_exchange(&ctx->intr, false)) {
 			ev->kind = PF_EV_INTERRUPT;
@@ -205,7 +334,7 @@ int ptrace_run(struct pf_ctx *ctx, struct pf_as *as, struct arch_state *st, stru
 		}
 	}
 	if ((e = load_regs(ctx, tid, st)))
-		return e == -ESRCH ? fail(ctx, e) : e;
+		return e == -ESRCH ? fail(ctx, as, e) : e;
 	if (st->fpu_dirty || ctx->fpu_init) {
 		if ((e = set_fpu(tid, st->fpu_dirty ? st->fpu : ptrace_fpu_init_image)))
 			return e;
@@ -217,15 +346,15 @@ int ptrace_run(struct pf_ctx *ctx, struct pf_as *as, struct arch_state *st, stru
 	int sig = 0;
 	for (;;) {
 		if (ptrace(PTRACE_SYSEMU, tid, 0, sig))
-			return fail(ctx, -errno);
+			return fail(ctx, as, -errno);
 		sig = 0;
 		int status = stub_wait(tid);
 		if (status < 0)
-			return fail(ctx, status);
+			return fail(ctx, as, status);
 		int stop = WSTOPSIG(status);
 		if (stop == (SIGTRAP | 0x80)) {
 			if ((e = fetch_regs(ctx, tid, st)))
-				return fail(ctx, e);
+				return fail(ctx, as, e);
 			ev->kind = PF_EV_SYSCALL;
 			return 0;
 		}
@@ -257,9 +386,34 @@ int ptrace_run(struct pf_ctx *ctx, struct pf_as *as, struct arch_state *st, stru
 			continue;
 		}
 		if ((e = fetch_regs(ctx, tid, st)))
-			return fail(ctx, e);
+			return fail(ctx, as, e);
 		return 0;
 	}
+}
+
+int ptrace_run(struct pf_ctx *ctx, struct pf_as *as, struct arch_state *st, struct pf_event *ev)
+{
+	int e;
+	if (__builtin_expect(atomic_load_explicit(&ctx->as, memory_order_acquire) != as ||
+				 ctx->owner != ptrace_self(),
+			     0) &&
+	    (e = bind(ctx, as)))
+		return e;
+	if (ctx->dead || atomic_load_explicit(&as->dead, memory_order_relaxed))
+		return -ESRCH;
+	pid_t tid = atomic_load_explicit(&ctx->tid, memory_order_relaxed);
+	memset(ev, 0, sizeof *ev);
+
+	if (atomic_exchange(&ctx->intr, false)) {
+		ev->kind = PF_EV_INTERRUPT;
+		return 0;
+	}
+	/* From here until the thread stops again, unmap() applies its ops
+	 * itself instead of leaving them to us (see ptrace_internal.h). */
+	atomic_fetch_add(&as->nrunning, 1);
+	e = run_thread(ctx, as, tid, st, ev);
+	atomic_fetch_sub(&as->nrunning, 1);
+	return e;
 }
 
 void ptrace_interrupt(struct pf_ctx *ctx)
@@ -274,11 +428,14 @@ int ptrace_fpu_fetch(struct pf_ctx *ctx, struct arch_state *st)
 {
 	if (st->fpu_dirty)
 		return 0; /* the sentry's copy is the newer one */
-	if (!ctx->as || ctx->fpu_init) {
+	if (!atomic_load(&ctx->as) || ctx->fpu_init) {
 		memcpy(st->fpu, ptrace_fpu_init_image, pf_fpu_size());
 	} else {
 		struct iovec iov = {.iov_base = st->fpu, .iov_len = pf_fpu_size() & ~7UL};
-		if (ptrace(PTRACE_GETREGSET, atomic_load(&ctx->tid), NT_X86_XSTATE, &iov))
+		pid_t tid = atomic_load(&ctx->tid);
+		if (!tid)
+			return -ESRCH;
+		if (ptrace(PTRACE_GETREGSET, tid, NT_X86_XSTATE, &iov))
 			return -errno;
 	}
 	st->fpu_valid = true;

@@ -42,7 +42,9 @@ static int ptrace_init(int memfd)
 		log_warn("ptrace: stub code memfd: %s", strerror(-e));
 		return e;
 	}
-	return fpu_image_init();
+	if (!ptrace_fpu_init_image && (e = fpu_image_init()))
+		return e;
+	return factory_start();
 }
 
 const struct platform platform_ptrace = {

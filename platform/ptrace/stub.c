@@ -7,6 +7,7 @@
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <sched.h>
 #include <signal.h>
 #include <stddef.h>
 #include <string.h>
@@ -70,6 +71,7 @@ static const struct sock_filter stub_filter[] = {
     ALLOW(__NR_getpid),
     ALLOW(__NR_gettid),
     ALLOW(__NR_rt_sigreturn),
+    ALLOW(__NR_pause),
     BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_KILL_PROCESS),
 };
 _Static_assert(OPS_FILTER + sizeof stub_filter <= OPS_LIST, "filter overlaps the op list");
@@ -124,9 +126,11 @@ static void rseq_unregister(void)
  * no locks, no allocation. */
 static void __attribute__((noreturn)) stub_child(pid_t parent, int opsfd)
 {
-	uint64_t none = 0;
-	/* The sentry thread may block the interrupt signal; the stub must not. */
-	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &none, NULL, sizeof none);
+	/* The control thread never needs a signal, and threads cloned from it
+	 * inherit the mask: a parked, untraced thread must not die of a stray
+	 * signal.  stub_seize() unblocks them for ctx threads. */
+	uint64_t all = ~0UL;
+	syscall(SYS_rt_sigprocmask, SIG_SETMASK, &all, NULL, sizeof all);
 	/* The sentry's handlers (crash reports) point at code the stub will not
 	 * have; every signal must just stop the stub for its tracer. */
 	struct {
@@ -172,16 +176,16 @@ int stub_wait(pid_t tid)
 		if (r < 0 && errno == EINTR)
 			continue;
 		log_warn("ptrace: wait for stub %d: %s", tid, strerror(errno));
-		return -ESRCH;
+		return -ECHILD;
 	}
 	if (WIFEXITED(status)) {
 		log_warn("ptrace: stub %d exited with status %d", tid, WEXITSTATUS(status));
-		return -ESRCH;
+		return -ECHILD;
 	}
 	if (WIFSIGNALED(status)) {
 		log_warn("ptrace: stub %d killed by SIG%s%s", tid, sigstr(WTERMSIG(status)),
 			 WTERMSIG(status) == SIGSYS ? " (its seccomp filter)" : "");
-		return -ESRCH;
+		return -ECHILD;
 	}
 	return status;
 }
@@ -226,7 +230,7 @@ int stub_call(pid_t tid, struct user_regs_struct *regs, bool set_all, uint64_t d
 	return wait_breakpoint(tid, regs, done_rip);
 }
 
-long stub_syscall_inject(pid_t tid, long nr, const uint64_t args[6])
+static long inject(pid_t tid, long nr, const uint64_t args[6], uint64_t rip, uint64_t done)
 {
 	struct user_regs_struct regs;
 	if (ptrace(PTRACE_GETREGS, tid, 0, &regs))
@@ -238,12 +242,85 @@ long stub_syscall_inject(pid_t tid, long nr, const uint64_t args[6])
 	regs.r10 = args[3];
 	regs.r8 = args[4];
 	regs.r9 = args[5];
-	regs.rip = STUB_ADDR_OF(stub_syscall);
+	regs.rip = rip;
 	/* A fault stop leaves orig_rax = -1; keep the kernel from treating
 	 * this as a syscall to restart. */
 	regs.orig_rax = -1;
-	int e = stub_call(tid, &regs, true, STUB_ADDR_OF(stub_syscall_done));
+	int e = stub_call(tid, &regs, true, done);
 	return e ? e : (long)regs.rax;
+}
+
+long stub_syscall_inject(pid_t tid, long nr, const uint64_t args[6])
+{
+	return inject(tid, nr, args, STUB_ADDR_OF(stub_syscall), STUB_ADDR_OF(stub_syscall_done));
+}
+
+pid_t stub_clone_inject(pid_t tid)
+{
+	/* No stack: the child only ever runs stub_park and what its tracer
+	 * injects.  No CLONE_PTRACE: the tracer is not the factory. */
+	const uint64_t args[6] = {CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_THREAD |
+				  CLONE_SYSVSEM};
+	long r =
+	    inject(tid, __NR_clone, args, STUB_ADDR_OF(stub_clone), STUB_ADDR_OF(stub_clone_done));
+	return r > 0 ? (pid_t)r : (r ? (pid_t)r : -EIO);
+}
+
+int stub_seize(pid_t tid)
+{
+	if (ptrace(PTRACE_SEIZE, tid, 0, PTRACE_O_EXITKILL | PTRACE_O_TRACESYSGOOD) ||
+	    ptrace(PTRACE_INTERRUPT, tid, 0, 0))
+		return -errno;
+	for (;;) {
+		int status = stub_wait(tid);
+		if (status < 0)
+			return status;
+		if (status >> 16 == PTRACE_EVENT_STOP) {
+			/* The interrupt signal must get through; and the pause()
+			 * it was stopped in must not be restarted (rip moved back)
+			 * under whatever the tracer runs next. */
+			uint64_t none = 0;
+			if (ptrace(PTRACE_SETSIGMASK, tid, sizeof none, &none) ||
+			    ptrace(PTRACE_POKEUSER, tid,
+				   offsetof(struct user_regs_struct, orig_rax), -1L))
+				return -errno;
+			return 0;
+		}
+		/* A signal stop first (the interrupt raced with a host signal):
+		 * drop the signal; the interrupt stop is still due. */
+		if (ptrace(PTRACE_CONT, tid, 0, 0))
+			return -errno;
+	}
+}
+
+void stub_reap(pid_t tid)
+{
+	for (;;) {
+		int status;
+		pid_t r = waitpid(tid, &status, __WALL);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r != tid || WIFEXITED(status) || WIFSIGNALED(status))
+			return;
+		/* Still stopped: a dying tracee does not stop, so let it go on. */
+		ptrace(PTRACE_CONT, tid, 0, 0);
+	}
+}
+
+void stub_thread_exit(pid_t tid)
+{
+	struct user_regs_struct regs;
+	/* If the thread is not in a stop it is dying already (SIGKILL to its
+	 * process), and only needs reaping. */
+	if (!ptrace(PTRACE_GETREGS, tid, 0, &regs)) {
+		regs.rax = __NR_exit;
+		regs.rdi = 0;
+		regs.orig_rax = -1;
+		regs.rip = STUB_ADDR_OF(stub_syscall);
+		if (!ptrace(PTRACE_SETREGS, tid, 0, &regs))
+			ptrace(PTRACE_CONT, tid, 0, 0);
+	}
+	stub_reap(tid);
 }
 
 int stub_create(struct pf_as *as, int opsfd)
@@ -270,7 +347,6 @@ int stub_create(struct pf_as *as, int opsfd)
 		return e;
 	}
 	as->pid = pid;
-	as->tracer = gettid();
 	return 0;
 }
 

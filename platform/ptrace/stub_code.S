@@ -5,6 +5,7 @@
 #define NR_mmap 9
 #define NR_munmap 11
 #define NR_close 3
+#define NR_pause 34
 #define NR_seccomp 317
 #define SECCOMP_SET_MODE_FILTER 1
 #define PROT_R 1
@@ -146,9 +147,25 @@ stub_syscall:
 stub_syscall_done:
 	ud2
 
-/* Where a cloned stub thread will wait to be seized (next milestone). */
+/* clone() of a new stub thread, injected into a stopped stub thread: the
+ * caller stops at the int3 with the child's tid (or -errno) in rax; the
+ * child starts after the syscall with rax = 0 and sleeps in stub_park until
+ * its sentry thread seizes it.  Untraced, it must never reach the int3. */
+	.globl stub_clone
+stub_clone:
+	syscall
+	test	%rax, %rax
+	jz	stub_park
+	int3
+	.globl stub_clone_done
+stub_clone_done:
+	ud2
+
+/* Sleeps until PTRACE_INTERRUPT; every signal is blocked here. */
 	.globl stub_park
 stub_park:
+	mov	$NR_pause, %eax
+	syscall
 	jmp	stub_park
 
 	.globl stub_end

@@ -1,7 +1,6 @@
 /* execve and execveat: copy the new argv/envp out of the old address space,
  * load the program, then do exec's cleanup (close-on-exec fds, handlers). */
 #include <fcntl.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -107,10 +106,13 @@ static long exec_path(struct task *t, int dirfd, const char *name, int flags, ch
 	if (f->dentry) {
 		r = dentry_path(t->fs->root, f->dentry, out, size);
 		if (r >= 0 && name[0]) {
-			size_t len = strlen(out);
-			r = len + 1 + strlen(name) < size ? 0 : -ENAMETOOLONG;
-			if (!r)
-				snprintf(out + len, size - len, "%s%s", len > 1 ? "/" : "", name);
+			size_t len = strlen(out), nl = strlen(name);
+			r = len + 1 + nl < size ? 0 : -ENAMETOOLONG;
+			if (!r) {
+				if (len > 1)
+					out[len++] = '/';
+				memcpy(out + len, name, nl + 1);
+			}
 		} else if (r >= 0) {
 			r = 0;
 		}

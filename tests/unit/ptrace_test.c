@@ -340,15 +340,15 @@ static void test_stub_seccomp(void **state)
 	struct pf_as *as2 = pf->as_new();
 	assert_non_null(as2);
 	uint64_t args[6] = {0};
-	assert_int_equal(stub_syscall_inject(as2->pid, __NR_getpid, args), as2->pid);
+	assert_int_equal(ptrace_as_inject(as2, __NR_getpid, args), as2->pid);
 	args[0] = 0x10000;
 	args[1] = PAGE_SIZE;
 	args[2] = PROT_READ;
 	args[3] = MAP_SHARED | MAP_FIXED;
 	args[4] = memfd;
-	assert_int_equal(stub_syscall_inject(as2->pid, __NR_mmap, args), 0x10000);
+	assert_int_equal(ptrace_as_inject(as2, __NR_mmap, args), 0x10000);
 	memset(args, 0, sizeof args);
-	assert_int_equal(stub_syscall_inject(as2->pid, __NR_getuid, args), -ESRCH);
+	assert_int_equal(ptrace_as_inject(as2, __NR_getuid, args), -ESRCH);
 
 	struct pf_ctx *ctx2 = pf->ctx_new();
 	struct arch_state st2 = st;
