@@ -66,7 +66,7 @@ demo: deps
 	./tools/demo.sh
 
 test: deps
-	$(MAKE) tests-build
+	$(MAKE) tests-build fuzz
 	./tests/run.sh
 
 # The same suite built with AddressSanitizer and UBSan, in its own tree.

@@ -89,6 +89,24 @@ for t in "$B"/tests/unit/*_test; do
 done
 [ "$found" = 1 ] || echo "(none built)"
 
+# Fuzzers (libFuzzer): a short run each on every suite run; a crash or
+# sanitizer report fails the stage.  CVISOR_FUZZ_SECONDS=0 turns them off.
+FUZZ_SECONDS=${CVISOR_FUZZ_SECONDS:-10}
+echo "== fuzzers (${FUZZ_SECONDS}s each) =="
+for f in "$B"/fuzz/*_fuzz; do
+	[ -x "$f" ] || continue
+	name=fuzz/$(basename "$f")
+	selected "$name" || continue
+	if [ "$FUZZ_SECONDS" = 0 ]; then
+		skip "$name" "CVISOR_FUZZ_SECONDS=0"
+		continue
+	fi
+	corpus=$tmp/corpus-$(basename "$f")
+	mkdir -p "$corpus"
+	run "$f" -max_total_time="$FUZZ_SECONDS" -max_len=70000 -rss_limit_mb=2048 "$corpus"
+	if [ "$rc" = 0 ]; then pass "$name"; else fail "$name" "$why" "$tmp/out"; fi
+done
+
 # The sentry lives in an empty root where LeakSanitizer cannot read /proc;
 # leaks are the unit tests' business (they run with it above).
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=0}
