@@ -13,7 +13,7 @@ LDLIBS  := -lseccomp -ljansson -lunwind -lunwind-x86_64 -lcapstone -lpthread
 # Module folders linked into build/cvisor (main.c is the entry point).
 MODULES := common platform platform/ptrace platform/kvm sentry sentry/mm \
            sentry/kernel sentry/kernel/elf sentry/syscalls sentry/vfs sentry/fs/gofer \
-           sentry/fs/host gofer runsc-compat
+           sentry/fs/host sentry/fs/pipe sentry/fs/proc gofer runsc-compat
 SRCS    := $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
 OBJS    := $(SRCS:%.c=$(B)/obj/%.o)
 # Hand-written assembly (the ptrace stub, later the KVM trampoline).
@@ -24,6 +24,7 @@ SYSTESTS  := $(patsubst tests/syscalls/%.c,$(B)/tests/syscalls/%,$(wildcard test
 UNITTESTS := $(patsubst tests/unit/%.c,$(B)/tests/unit/%,$(wildcard tests/unit/*_test.c))
 BENCHES   := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
 
+.DELETE_ON_ERROR:
 .PHONY: all deps demo test check-asan bench fuzz clean format
 all: $(B)/cvisor
 

@@ -16,8 +16,11 @@
 #include "common/log.h"
 #include "common/sandbox.h"
 #include "platform/platform.h"
+#include "sentry/fs/proc/procfs.h"
 #include "sentry/kernel/fdtable.h"
 #include "sentry/kernel/loader.h"
+#include "sentry/kernel/signal.h"
+#include "sentry/kernel/task_internal.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
 #include "sentry/syscalls/syscalls.h"
@@ -93,36 +96,6 @@ static const char *env_get(char **env, const char *name)
 	return NULL;
 }
 
-static struct task *init_task_new(void)
-{
-	struct task *t = calloc(1, sizeof *t);
-	struct thread_group *tg = calloc(1, sizeof *tg);
-	if (!t || !tg)
-		die("calloc");
-	pthread_mutex_init(&tg->lock, NULL);
-	tg->tgid = tg->pgid = tg->sid = 1;
-	tg->ppid = 0;
-	for (int r = 0; r < RLIM_NLIMITS && r < 16; r++) {
-		struct rlimit rl;
-		if (getrlimit(r, &rl) == 0) {
-			tg->rlimits[r].cur = rl.rlim_cur;
-			tg->rlimits[r].max = rl.rlim_max;
-		}
-	}
-	t->tid = 1;
-	t->tg = tg;
-	/* Root inside the sandbox with every capability, as runsc's default. */
-	t->cred.cap_effective = t->cred.cap_permitted = t->cred.cap_bounding = (1ULL << 41) - 1;
-	/* The supplementary groups the caller had, as runsc do keeps them. */
-	int ng = getgroups(32, t->cred.groups);
-	t->cred.ngroups = ng > 0 ? ng : 0;
-	waiter_init(&t->waiter);
-	t->arch.fpu = pf_fpu_alloc();
-	if (!t->arch.fpu)
-		die("fpu alloc");
-	return t;
-}
-
 /* The application's stdio: dups of the sentry's fds 0-2, so the sentry
  * keeps its own stderr for logs whatever the application closes. */
 static void install_stdio(struct task *t)
@@ -138,6 +111,65 @@ static void install_stdio(struct task *t)
 			die_msg("stdio: cannot install fd %d", fd);
 		file_put(f);
 	}
+}
+
+/* Signals the host sends the sentry (the launcher forwards SIGTERM and
+ * friends; the terminal sends ^C to our process group) go to the sandbox:
+ * terminal signals to the foreground process group of init's session,
+ * the rest to init.  They come from outside, so init's protection against
+ * signals it has no handler for does not apply. */
+static const int forwarded[] = {SIGINT,  SIGQUIT, SIGTSTP, SIGTERM, SIGHUP,
+				 SIGUSR1, SIGUSR2, SIGWINCH, SIGCONT};
+
+static void *forward_signals(void *arg)
+{
+	sigset_t *set = arg;
+	for (;;) {
+		siginfo_t hi;
+		int sig = sigwaitinfo(set, &hi);
+		if (sig <= 0)
+			continue;
+		siginfo_t si;
+		memset(&si, 0, sizeof si);
+		si.si_signo = sig;
+		si.si_code = SI_USER; /* sent from outside: pid 0, uid 0 */
+		bool tty = sig == SIGINT || sig == SIGQUIT || sig == SIGTSTP || sig == SIGWINCH;
+		pthread_mutex_lock(&tasklist_lock);
+		struct thread_group *init = tg_lookup_locked(1);
+		int fg = init && init->has_tty ? init->tty_fg_pgid : 0;
+		if (init)
+			init->refs++;
+		pthread_mutex_unlock(&tasklist_lock);
+		if (!init)
+			continue;
+		if (!(tty && fg > 0 && sig_send_pgrp(fg, sig, &si) == 0))
+			sig_send_tg(init, sig, &si);
+		pthread_mutex_lock(&tasklist_lock);
+		init->refs--;
+		pthread_mutex_unlock(&tasklist_lock);
+	}
+	return NULL;
+}
+
+/* Blocks the forwarded signals in every sentry thread (threads inherit the
+ * mask) and starts the thread that takes them. */
+static void block_forwarded_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	for (size_t i = 0; i < sizeof forwarded / sizeof forwarded[0]; i++)
+		sigaddset(set, forwarded[i]);
+	pthread_sigmask(SIG_BLOCK, set, NULL);
+}
+
+static sigset_t forwarded_set;
+
+static void start_signal_forwarding(void)
+{
+	sigset_t *set = &forwarded_set;
+	pthread_t th;
+	if (pthread_create(&th, NULL, forward_signals, set))
+		die_msg("cannot start the signal forwarding thread");
+	pthread_detach(th);
 }
 
 static void not_found(const char *name)
@@ -187,6 +219,8 @@ int sentry_main(int argc, char **argv)
 	parse(argc, argv, &o);
 	log_init("cvisor-sentry", o.debug, o.debug_fd);
 	crash_install();
+	/* Before any thread exists, so none of them takes these by default. */
+	block_forwarded_signals(&forwarded_set);
 	/* The application's exit decides ours; a dying pipe reader must not. */
 	signal(SIGPIPE, SIG_IGN);
 
@@ -208,11 +242,16 @@ int sentry_main(int argc, char **argv)
 		die_msg("platform %s: init failed", pf->name);
 	if (vfs_init(o.gofer_fd))
 		die_msg("cannot attach to the gofer");
+	/* /proc needs a few host facts (cpuinfo, boot time) read while the
+	 * host's /proc is still reachable. */
+	procfs_early_init();
+	if (procfs_mount())
+		die_msg("cannot mount /proc");
 	if (sandbox_enter_empty())
 		die_msg("cannot isolate the sentry");
 	syscall_table_init();
 
-	struct task *t = init_task_new();
+	struct task *t = task_new_init();
 	t->files = fdtable_new();
 	t->fs = fs_ctx_new_root();
 	if (!t->files || !t->fs)
@@ -233,10 +272,13 @@ int sentry_main(int argc, char **argv)
 	}
 	DEBUG("running %s", t->exe);
 
-	int status = task_run(t);
-	pf->ctx_free(t->ctx);
-	mm_put(t->mm);
-	if (status & 0x7f)
-		return 128 + (status & 0x7f);
-	return (status >> 8) & 0xff;
+	start_signal_forwarding();
+	if (task_start(t))
+		die_msg("cannot start the init task");
+	int status;
+	sandbox_wait_init_exit(&status);
+	/* init is gone: the sandbox ends with it; exiting takes every other
+	 * task's thread and every stub with it. */
+	fflush(stderr);
+	_exit((status & 0x7f) ? 128 + (status & 0x7f) : (status >> 8) & 0xff);
 }

@@ -70,6 +70,15 @@ static int make_key(struct task *t, uint64_t uaddr, bool private, struct fkey *k
 {
 	if (uaddr & 3)
 		return -EINVAL;
+	/* A "shared" futex in a private mapping is keyed like a private one,
+	 * as in Linux: only memory that really is shared between address
+	 * spaces needs the memory-file key. */
+	if (!private) {
+		int sh = mm_addr_shared(t->mm, uaddr);
+		if (sh < 0)
+			return sh;
+		private = !sh;
+	}
 	if (private) {
 		k->space = (uintptr_t)t->mm;
 		k->addr = uaddr;

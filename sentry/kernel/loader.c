@@ -19,6 +19,7 @@
 #include "sentry/kernel/elf/elf.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
+#include "sentry/vfs/dentry.h"
 #include "sentry/vfs/vfs.h"
 
 /* Linux runs at most this many "#!" rewrites before giving up with ELOOP. */
@@ -208,7 +209,7 @@ static int open_interp(struct task *t, struct exec_state *x)
 /* Maps one PT_LOAD at bias: file pages private with the segment's prot,
  * the bss tail of the last file page zeroed, anonymous pages beyond. */
 static int map_segment(struct mm *mm, const struct mm_backing *b, const struct elf_seg *s,
-		       uint64_t bias)
+		       uint64_t bias, const char *name)
 {
 	uint64_t start = bias + s->vaddr;
 	uint64_t page = PAGE_ROUND_DOWN(start);
@@ -217,8 +218,8 @@ static int map_segment(struct mm *mm, const struct mm_backing *b, const struct e
 	long r;
 
 	if (s->filesz) {
-		r = mm_mmap(mm, page, PAGE_ROUND_UP(file_end) - page, s->prot,
-			    MAP_PRIVATE | MAP_FIXED, b, s->offset - (start - page));
+		r = mm_mmap_named(mm, page, PAGE_ROUND_UP(file_end) - page, s->prot,
+				  MAP_PRIVATE | MAP_FIXED, b, s->offset - (start - page), name);
 		if (r < 0)
 			return (int)r;
 	}
@@ -262,10 +263,14 @@ static int map_image(struct mm *mm, struct file *f, const struct elf_info *info,
 		*bias = (uint64_t)r - info->lo;
 	}
 
+	/* The path names the mappings in /proc/PID/maps. */
+	char name[4096];
+	if (!f->dentry || dentry_path(NULL, f->dentry, name, sizeof name) < 0)
+		name[0] = '\0';
 	file_backing(f, &b);
 	r = 0;
 	for (int i = 0; i < info->nload && !r; i++)
-		r = map_segment(mm, &b, &info->load[i], *bias);
+		r = map_segment(mm, &b, &info->load[i], *bias, name[0] ? name : NULL);
 	/* mm took its own references for the VMAs it keeps. */
 	b.put(b.obj);
 	if (r)
@@ -428,6 +433,7 @@ static void set_comm(struct task *t, const char *path)
 	pthread_mutex_lock(&t->tg->lock);
 	memset(t->tg->comm, 0, sizeof t->tg->comm);
 	strncpy(t->tg->comm, base, sizeof t->tg->comm - 1);
+	memcpy(t->comm, t->tg->comm, sizeof t->comm);
 	pthread_mutex_unlock(&t->tg->lock);
 }
 

@@ -1,12 +1,18 @@
 /* The task run loop: run the application on its platform context, and turn
- * each trap into a syscall, a resolved page fault or a fatal signal. */
+ * each trap into a syscall, a resolved page fault or a signal; plus the
+ * sentry threads that run tasks. */
 #include "sentry/kernel/task.h"
 
 #include <signal.h>
 #include <string.h>
+#include <time.h>
 
+#include "common/crash.h"
 #include "common/disasm.h"
 #include "common/log.h"
+#include "sentry/kernel/signal.h"
+#include "sentry/kernel/task_internal.h"
+#include "sentry/kernel/timers.h"
 #include "sentry/mm/mm.h"
 #include "sentry/syscalls/syscalls.h"
 
@@ -25,16 +31,22 @@ void task_set_current(struct task *t)
 void task_exit_group(struct task *t, int status)
 {
 	struct thread_group *tg = t->tg;
-	pthread_mutex_lock(&tg->lock);
-	if (!tg->exiting) {
-		tg->exiting = true;
+	pthread_mutex_lock(&tasklist_lock);
+	pthread_mutex_lock(&tg->sighand->lock);
+	if (!tg->group_exit) {
+		tg->group_exit = true;
 		tg->exit_status = status;
+		tg->stopped = false;
+		for (struct task *x = tg->threads; x; x = x->tg_next)
+			if (!x->exiting)
+				task_kick(x);
 	}
-	pthread_mutex_unlock(&tg->lock);
+	pthread_mutex_unlock(&tg->sighand->lock);
+	pthread_mutex_unlock(&tasklist_lock);
 }
 
-/* With --debug, says where the application died and what it was doing. */
-static void report_fatal(struct task *t, int sig, uint64_t addr, int code)
+/* With --debug, says where the application faulted and what it was doing. */
+static void report_fault(struct task *t, int sig, uint64_t addr, int code)
 {
 	uint8_t insn[16];
 	char text[128] = "(unreadable)";
@@ -52,29 +64,59 @@ static void report_fatal(struct task *t, int sig, uint64_t addr, int code)
 			have = sizeof insn;
 		disasm_insn(insn, have, rip, text, sizeof text);
 	}
-	log_debug("task %d: fatal %s (si_code %d) at 0x%lx, rip 0x%lx: %s", t->tid, sigabbrev_np(sig),
+	log_debug("task %d: %s (si_code %d) at 0x%lx, rip 0x%lx: %s", t->tid, sigabbrev_np(sig),
 		  code, (unsigned long)addr, (unsigned long)rip, text);
 }
 
-/* Signal delivery to handlers arrives with the processes milestone; until
- * then a synchronous fault kills the thread group as the default action. */
-static void fatal_signal(struct task *t, int sig, uint64_t addr, int code)
+static void fault_signal(struct task *t, int sig, int code, uint64_t addr, const siginfo_t *host)
 {
-	report_fatal(t, sig, addr, code);
-	task_exit_group(t, sig);
+	siginfo_t si;
+	if (host) {
+		si = *host;
+	} else {
+		memset(&si, 0, sizeof si);
+		si.si_signo = sig;
+		si.si_code = code;
+		si.si_addr = (void *)addr;
+	}
+	report_fault(t, sig, addr, si.si_code);
+	sig_force(t, sig, &si);
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
 int task_run(struct task *t)
 {
 	struct pf_event ev;
+	uint64_t mark = now_ns();
 
 	task_set_current(t);
-	while (!t->tg->exiting) {
+	for (;;) {
+		if (t->restart_pending || atomic_load(&t->work)) {
+			if (!sig_handle(t))
+				break;
+		}
+		atomic_store(&t->in_app, true);
+		/* A kick that raced with the store above is seen here. */
+		if (atomic_load(&t->work)) {
+			atomic_store(&t->in_app, false);
+			continue;
+		}
+		uint64_t start = now_ns();
 		int r = pf->run(t->ctx, t->mm->as, &t->arch, &ev);
+		atomic_store(&t->in_app, false);
+		uint64_t end = now_ns();
+		timers_account_run(t, end - start, start - mark);
+		mark = end;
 		if (r) {
 			log_warn("task %d: platform %s failed: %s", t->tid, pf->name, strerror(-r));
 			task_exit_group(t, SIGKILL);
-			break;
+			continue;
 		}
 		switch (ev.kind) {
 		case PF_EV_SYSCALL:
@@ -84,17 +126,36 @@ int task_run(struct task *t)
 			int code = ev.si_code;
 			int e = mm_fault(t->mm, ev.addr, ev.access, &code);
 			if (e == -EFAULT)
-				fatal_signal(t, SIGSEGV, ev.addr, code);
+				fault_signal(t, SIGSEGV, code, ev.addr, NULL);
 			else if (e)
-				fatal_signal(t, SIGBUS, ev.addr, BUS_ADRERR);
+				fault_signal(t, SIGBUS, BUS_ADRERR, ev.addr, NULL);
 			break;
 		}
 		case PF_EV_SIGNAL:
-			fatal_signal(t, ev.signo, (uint64_t)ev.info.si_addr, ev.info.si_code);
+			fault_signal(t, ev.signo, 0, (uint64_t)ev.info.si_addr, &ev.info);
 			break;
 		case PF_EV_INTERRUPT:
 			break;
 		}
 	}
-	return t->tg->exit_status;
+	task_exit_thread(t);
+	return 0;
+}
+
+static void *task_thread(void *arg)
+{
+	struct task *t = arg;
+	crash_thread_init();
+	task_run(t);
+	return NULL;
+}
+
+int task_start(struct task *t)
+{
+	pthread_attr_t a;
+	pthread_attr_init(&a);
+	pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
+	int r = pthread_create(&t->thread, &a, task_thread, t);
+	pthread_attr_destroy(&a);
+	return r ? -r : 0;
 }

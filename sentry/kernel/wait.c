@@ -2,6 +2,9 @@
 #include "sentry/kernel/wait.h"
 
 #include <errno.h>
+#include <stdint.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 void waiter_init(struct waiter *w)
 {
@@ -12,10 +15,13 @@ void waiter_init(struct waiter *w)
 	pthread_cond_init(&w->cond, &a);
 	pthread_condattr_destroy(&a);
 	w->woken = w->interrupted = false;
+	w->efd = -1;
 }
 
 void waiter_destroy(struct waiter *w)
 {
+	if (w->efd >= 0)
+		close(w->efd);
 	pthread_cond_destroy(&w->cond);
 	pthread_mutex_destroy(&w->lock);
 }
@@ -101,11 +107,82 @@ int waiter_sleep(struct waiter *w, clockid_t clock, const struct timespec *deadl
 	return ret;
 }
 
+/* Makes the host eventfd readable, for sleepers in host poll. */
+static void poke(struct waiter *w)
+{
+	uint64_t one = 1;
+	if (w->efd >= 0 && write(w->efd, &one, sizeof one) < 0)
+		return; /* the counter is saturated: already readable */
+}
+
+int waiter_host_fd(struct waiter *w)
+{
+	pthread_mutex_lock(&w->lock);
+	if (w->efd < 0)
+		w->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (w->efd >= 0 && (w->woken || w->interrupted))
+		poke(w);
+	int fd = w->efd;
+	pthread_mutex_unlock(&w->lock);
+	return fd;
+}
+
+void waiter_host_done(struct waiter *w)
+{
+	uint64_t v;
+	pthread_mutex_lock(&w->lock);
+	if (w->efd >= 0 && read(w->efd, &v, sizeof v) < 0)
+		v = 0;
+	/* Still pending: keep it readable for the next host poll. */
+	if (w->efd >= 0 && (w->woken || w->interrupted))
+		poke(w);
+	pthread_mutex_unlock(&w->lock);
+}
+
+void waitq_init(struct waitq *q)
+{
+	pthread_mutex_init(&q->lock, NULL);
+	q->head.next = q->head.prev = &q->head;
+}
+
+void waitq_add(struct waitq *q, struct waitq_entry *e, struct waiter *w, uint32_t events)
+{
+	e->w = w;
+	e->events = events;
+	pthread_mutex_lock(&q->lock);
+	e->next = &q->head;
+	e->prev = q->head.prev;
+	q->head.prev->next = e;
+	q->head.prev = e;
+	pthread_mutex_unlock(&q->lock);
+}
+
+void waitq_del(struct waitq *q, struct waitq_entry *e)
+{
+	pthread_mutex_lock(&q->lock);
+	if (e->next) {
+		e->prev->next = e->next;
+		e->next->prev = e->prev;
+		e->next = e->prev = NULL;
+	}
+	pthread_mutex_unlock(&q->lock);
+}
+
+void waitq_wake(struct waitq *q, uint32_t events)
+{
+	pthread_mutex_lock(&q->lock);
+	for (struct waitq_entry *e = q->head.next; e != &q->head; e = e->next)
+		if (e->events & events)
+			waiter_wake(e->w);
+	pthread_mutex_unlock(&q->lock);
+}
+
 void waiter_wake(struct waiter *w)
 {
 	pthread_mutex_lock(&w->lock);
 	w->woken = true;
 	pthread_cond_signal(&w->cond);
+	poke(w);
 	pthread_mutex_unlock(&w->lock);
 }
 
@@ -114,6 +191,7 @@ void waiter_interrupt(struct waiter *w)
 	pthread_mutex_lock(&w->lock);
 	w->interrupted = true;
 	pthread_cond_signal(&w->cond);
+	poke(w);
 	pthread_mutex_unlock(&w->lock);
 }
 

@@ -14,6 +14,7 @@
 #pragma once
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <time.h>
 
 struct waiter {
@@ -21,6 +22,7 @@ struct waiter {
 	pthread_cond_t cond; /* CLOCK_MONOTONIC */
 	bool woken;
 	bool interrupted;
+	int efd; /* waiter_host_fd, -1 until first used */
 };
 
 void waiter_init(struct waiter *w);
@@ -33,6 +35,34 @@ void waiter_interrupt(struct waiter *w);
 void waiter_clear_interrupt(struct waiter *w);
 /* Forgets a wake that was not slept on (the sleeper gave up first). */
 void waiter_reset(struct waiter *w);
+
+/* Wait queues: objects that tasks sleep on (a pipe's readers, a process's
+ * wait4 callers, a file being polled) keep a waitq; sleepers add an entry
+ * naming their waiter and the events they care about, re-check, sleep,
+ * and remove the entry.  One waiter may sit on several queues (poll).
+ * waitq.lock nests inside the owning object's lock and outside waiter.lock. */
+struct waitq_entry {
+	struct waiter *w;
+	uint32_t events; /* poll bits the sleeper wants; ~0 for any */
+	struct waitq_entry *next, *prev;
+};
+
+struct waitq {
+	pthread_mutex_t lock;
+	struct waitq_entry head; /* circular list sentinel */
+};
+
+void waitq_init(struct waitq *q);
+void waitq_add(struct waitq *q, struct waitq_entry *e, struct waiter *w, uint32_t events);
+void waitq_del(struct waitq *q, struct waitq_entry *e);
+/* Wakes every sleeper whose events intersect events (all for ~0). */
+void waitq_wake(struct waitq *q, uint32_t events);
+
+/* For sleeping on host fds as well: an eventfd that becomes readable when
+ * the waiter is woken or interrupted.  poll it with the host fds; then call
+ * waiter_host_done() to drain it.  Created on first use. */
+int waiter_host_fd(struct waiter *w);
+void waiter_host_done(struct waiter *w);
 
 /* Converts a relative timeout on clock to an absolute deadline. */
 void deadline_after(clockid_t clock, const struct timespec *rel, struct timespec *abs);

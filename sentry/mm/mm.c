@@ -122,3 +122,12 @@ struct mm *mm_fork(struct mm *mm)
 	}
 	return c;
 }
+
+int mm_addr_shared(struct mm *mm, uint64_t addr)
+{
+	pthread_mutex_lock(&mm->lock);
+	struct vma *v = vma_lookup(mm, addr);
+	int r = !v ? -EFAULT : (v->flags & VMA_SHARED) ? 1 : 0;
+	pthread_mutex_unlock(&mm->lock);
+	return r;
+}

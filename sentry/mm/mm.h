@@ -102,6 +102,9 @@ long mm_msync(struct mm *mm, uint64_t addr, uint64_t len, int flags);
 long mm_brk(struct mm *mm, uint64_t addr);
 long mm_mincore(struct mm *mm, uint64_t addr, uint64_t len, uint64_t vec);
 
+/* Whether addr lies in a MAP_SHARED mapping: 1, 0 (private), -EFAULT. */
+int mm_addr_shared(struct mm *mm, uint64_t addr);
+
 /* Resolves an application fault.  0: mapped, retry the instruction.
  * -EFAULT: no mapping or access not allowed (deliver SIGSEGV with
  * *si_code = SEGV_MAPERR or SEGV_ACCERR).  -EIO/-ENOMEM: SIGBUS. */

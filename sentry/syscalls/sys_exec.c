@@ -5,8 +5,11 @@
 #include <string.h>
 
 #include "sentry/kernel/fdtable.h"
+#include "sentry/kernel/fork.h"
 #include "sentry/kernel/loader.h"
 #include "sentry/kernel/task.h"
+#include "sentry/kernel/task_internal.h"
+#include "sentry/kernel/timers.h"
 #include "sentry/mm/mm.h"
 #include "sentry/syscalls/syscalls.h"
 #include "sentry/vfs/dentry.h"
@@ -74,13 +77,14 @@ static long copy_strv(struct task *t, uint64_t uarr, struct strv *s)
 /* Signal handlers do not survive exec; ignored signals stay ignored. */
 static void reset_signals(struct task *t)
 {
-	pthread_mutex_lock(&t->tg->lock);
+	struct sighand *sh = t->tg->sighand;
+	pthread_mutex_lock(&sh->lock);
 	for (int i = 0; i < 64; i++) {
-		struct k_sigaction *sa = &t->tg->sigactions[i];
+		struct k_sigaction *sa = &sh->action[i];
 		if (sa->handler != (uint64_t)SIG_IGN)
 			memset(sa, 0, sizeof *sa);
 	}
-	pthread_mutex_unlock(&t->tg->lock);
+	pthread_mutex_unlock(&sh->lock);
 	t->altstack.sp = t->altstack.size = t->altstack.flags = 0;
 }
 
@@ -138,9 +142,25 @@ static long do_execve(struct task *t, int dirfd, uint64_t upath, uint64_t uargv,
 		return r;
 	if ((r = copy_strv(t, uargv, &argv)) || (r = copy_strv(t, uenvp, &envp)))
 		goto out;
+	/* The point of no return is inside the loader; other threads must be
+	 * gone before the address space is replaced under them. */
+	if (t->tg->nr_threads > 1) {
+		/* A missing or unexecutable file must fail without killing the
+		 * other threads, as the file is checked before Linux's point of
+		 * no return. */
+		struct file *probe;
+		if ((r = vfs_open_exec(t, path, &probe)))
+			goto out;
+		file_put(probe);
+		if ((r = task_de_thread(t)))
+			goto out;
+	}
 	r = loader_exec(t, path, argv.v, envp.v);
 	if (r)
 		goto out;
+	t->tg->did_exec = true;
+	timers_exec(t->tg);
+	vfork_complete(t);
 	fd_close_on_exec(t->files);
 	reset_signals(t);
 	/* The loader zeroed every register; rax carries our 0 back. */

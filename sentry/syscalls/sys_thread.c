@@ -57,16 +57,3 @@ DEFINE_SYSCALL(get_robust_list, R_INT, A_INT, A_PTR, A_PTR)
 		return -EFAULT;
 	return 0;
 }
-
-/* One thread per group this milestone, so exit ends the group. */
-DEFINE_SYSCALL(exit, R_NONE, A_INT)
-{
-	task_exit_group(t, ((int)a[0] & 0xff) << 8);
-	return 0;
-}
-
-DEFINE_SYSCALL(exit_group, R_NONE, A_INT)
-{
-	task_exit_group(t, ((int)a[0] & 0xff) << 8);
-	return 0;
-}

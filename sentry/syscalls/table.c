@@ -66,4 +66,9 @@ void syscall_dispatch(struct task *t)
 	if (strace_enabled)
 		strace_exit(t, d, nr, a, ret);
 	r->rax = (uint64_t)ret;
+	/* A restart code is never seen by the application: the run loop
+	 * restarts the call or turns it into EINTR (rt_sigreturn's value is
+	 * the interrupted code's own rax, whatever it holds). */
+	if (ret <= -ERESTARTSYS && ret >= -ERESTART_RESTARTBLOCK && nr != __NR_rt_sigreturn)
+		t->restart_pending = true;
 }
