@@ -4,6 +4,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "sentry/fs/pipe/pipe.h"
 #include "sentry/mm/mm.h"
 #include "sentry/syscalls/sys_file.h"
 #include "sentry/syscalls/syscalls.h"
@@ -94,6 +95,10 @@ DEFINE_SYSCALL_SUP(fcntl, SUP_PARTIAL, R_INT, A_FD, A_INT, A_HEX)
 		f->flags = (f->flags & ~SETFL_MASK) | ((int)a[2] & SETFL_MASK);
 		pthread_mutex_unlock(&f->lock);
 		r = 0;
+		break;
+	case F_GETPIPE_SZ:
+	case F_SETPIPE_SZ:
+		r = pipe_fcntl(f, t, cmd, a[2]);
 		break;
 	default:
 		r = -EINVAL;

@@ -172,8 +172,9 @@ static long do_open(struct task *t, int dirfd, uint64_t upath, int flags, mode_t
 		if (r)
 			goto out;
 		/* The root is read-only: writing a file or directory of it is
-		 * refused before asking the gofer (devices may be written). */
-		if ((may & MAY_WRITE) && S_ISREG(d->st.st_mode)) {
+		 * refused before asking the gofer (devices may be written).
+		 * Synthetic filesystems decide in their open. */
+		if ((may & MAY_WRITE) && S_ISREG(d->st.st_mode) && !d->ops) {
 			r = -EROFS;
 			goto out;
 		}
@@ -302,8 +303,6 @@ static long do_rw(struct task *t, int fd, const struct iovec *uiov, int ucnt, in
 	}
 	r = write ? f->ops->write(f, iov, n, off) : f->ops->read(f, iov, n, off);
 	file_put(f);
-	if (r == -EPIPE && write)
-		DEBUG("write to a closed pipe: SIGPIPE delivery comes with signals");
 	return r;
 }
 

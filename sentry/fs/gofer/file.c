@@ -12,6 +12,7 @@
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
 #include "sentry/vfs/dentry.h"
+#include "sentry/vfs/poll.h"
 
 /* priv holds the host fd; bit 32 set means it is the dentry's shared
  * read-only fd, which the file borrows (its dentry reference keeps it). */
@@ -132,6 +133,15 @@ static long fd_ioctl(struct file *f, struct task *t, unsigned cmd, uint64_t arg)
 
 static int fd_host_fd(struct file *f) { return HOST_FD(f); }
 
+/* Regular files are always ready; devices (a tty, /dev/null) ask the host. */
+static uint32_t fd_poll(struct file *f, struct poll_table *pt, uint32_t events)
+{
+	if (S_ISREG(f->dentry->st.st_mode))
+		return DEFAULT_POLLMASK;
+	poll_host(pt, HOST_FD(f), (short)events);
+	return 0;
+}
+
 static void fd_release(struct file *f)
 {
 	if (!((intptr_t)f->priv & FD_BORROWED))
@@ -145,6 +155,7 @@ static const struct file_ops fd_ops = {
     .fstat = fd_fstat,
     .ioctl = fd_ioctl,
     .host_fd = fd_host_fd,
+    .poll = fd_poll,
     .release = fd_release,
 };
 
