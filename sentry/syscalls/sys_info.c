@@ -1,6 +1,5 @@
-/* Identity and system information: pids, credentials, uname, sysinfo,
- * getrandom, resource limits, CPU affinity. */
-#include <sched.h>
+/* Identity and system information: pids, uname, sysinfo,
+ * getrandom, resource limits. */
 #include <string.h>
 #include <sys/random.h>
 #include <sys/resource.h>
@@ -25,59 +24,10 @@ DEFINE_SYSCALL(gettid, R_INT)
 
 DEFINE_SYSCALL(getppid, R_INT)
 {
-	return t->tg->ppid;
-}
-
-DEFINE_SYSCALL(getuid, R_INT)
-{
-	return t->cred.ruid;
-}
-
-DEFINE_SYSCALL(geteuid, R_INT)
-{
-	return t->cred.euid;
-}
-
-DEFINE_SYSCALL(getgid, R_INT)
-{
-	return t->cred.rgid;
-}
-
-DEFINE_SYSCALL(getegid, R_INT)
-{
-	return t->cred.egid;
-}
-
-DEFINE_SYSCALL(getresuid, R_INT, A_PTR, A_PTR, A_PTR)
-{
-	uid_t v[3] = {t->cred.ruid, t->cred.euid, t->cred.suid};
-	for (int i = 0; i < 3; i++)
-		if (mm_copy_out(t->mm, a[i], &v[i], sizeof v[i]))
-			return -EFAULT;
-	return 0;
-}
-
-DEFINE_SYSCALL(getresgid, R_INT, A_PTR, A_PTR, A_PTR)
-{
-	gid_t v[3] = {t->cred.rgid, t->cred.egid, t->cred.sgid};
-	for (int i = 0; i < 3; i++)
-		if (mm_copy_out(t->mm, a[i], &v[i], sizeof v[i]))
-			return -EFAULT;
-	return 0;
-}
-
-DEFINE_SYSCALL(getgroups, R_INT, A_INT, A_PTR)
-{
-	int size = (int)a[0];
-	if (size < 0)
-		return -EINVAL;
-	if (size == 0)
-		return t->cred.ngroups;
-	if (size < t->cred.ngroups)
-		return -EINVAL;
-	if (mm_copy_out(t->mm, a[1], t->cred.groups, sizeof(gid_t) * t->cred.ngroups))
-		return -EFAULT;
-	return t->cred.ngroups;
+	pthread_mutex_lock(&tasklist_lock);
+	int ppid = t->tg->parent ? t->tg->parent->tgid : 0;
+	pthread_mutex_unlock(&tasklist_lock);
+	return ppid;
 }
 
 /* The host's identity, read once: the sandbox reports the host kernel's
@@ -200,66 +150,4 @@ DEFINE_SYSCALL(getrlimit, R_INT, A_INT, A_PTR)
 DEFINE_SYSCALL(setrlimit, R_INT, A_INT, A_PTR)
 {
 	return do_prlimit(t, (int)a[0], a[1], 0);
-}
-
-/* The sandbox sees as many CPUs as the host offers the sentry. */
-static int ncpus(void)
-{
-	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	return n > 0 && n <= 64 ? (int)n : 1;
-}
-
-DEFINE_SYSCALL(sched_getaffinity, R_INT, A_INT, A_UINT, A_PTR)
-{
-	int pid = (int)a[0];
-	size_t len = a[1];
-	uint64_t mask;
-	if (pid < 0)
-		return -EINVAL;
-	if (pid != 0 && pid != t->tid)
-		return -ESRCH;
-	/* The kernel's cpumask is one long here; Linux wants len to hold it
-	 * and to be a multiple of the long size. */
-	if (len < sizeof mask || (len & (sizeof(long) - 1)))
-		return -EINVAL;
-	mask = ncpus() == 64 ? ~0ULL : (1ULL << ncpus()) - 1;
-	if (mm_copy_out(t->mm, a[2], &mask, sizeof mask))
-		return -EFAULT;
-	return sizeof mask;
-}
-
-/* Affinity is recorded nowhere: the sentry places its threads itself. */
-DEFINE_SYSCALL_SUP(sched_setaffinity, SUP_PARTIAL, R_INT, A_INT, A_UINT, A_PTR)
-{
-	int pid = (int)a[0];
-	uint64_t mask = 0;
-	size_t len = a[1] < sizeof mask ? a[1] : sizeof mask;
-	if (pid < 0)
-		return -EINVAL;
-	if (pid != 0 && pid != t->tid)
-		return -ESRCH;
-	if (mm_copy_in(t->mm, &mask, a[2], len))
-		return -EFAULT;
-	if (!(mask & ((ncpus() == 64) ? ~0ULL : (1ULL << ncpus()) - 1)))
-		return -EINVAL;
-	return 0;
-}
-
-DEFINE_SYSCALL(sched_yield, R_INT)
-{
-	sched_yield();
-	return 0;
-}
-
-DEFINE_SYSCALL(getcpu, R_INT, A_PTR, A_PTR, A_PTR)
-{
-	unsigned cpu = 0, node = 0;
-	int c = sched_getcpu();
-	if (c >= 0)
-		cpu = (unsigned)c;
-	if (a[0] && mm_copy_out(t->mm, a[0], &cpu, sizeof cpu))
-		return -EFAULT;
-	if (a[1] && mm_copy_out(t->mm, a[1], &node, sizeof node))
-		return -EFAULT;
-	return 0;
 }

@@ -1,6 +1,10 @@
-/* time_test: clock_gettime, time, gettimeofday, clock_getres, nanosleep, clock_nanosleep. */
+/* time_test: clock_gettime (wall and CPU clocks), time, gettimeofday, clock_getres,
+ * nanosleep and clock_nanosleep (durations, interruption, restart). */
+#include <pthread.h>
+#include <signal.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -161,8 +165,148 @@ TEST(clock_nanosleep_modes)
 	CHECK_EQ(clock_nanosleep(CLOCK_MONOTONIC, 0, &req, NULL), EINVAL);
 }
 
+static volatile sig_atomic_t alarms;
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	alarms++;
+}
+
+/* SIGALRM after ms, with a handler installed with flags. */
+static void alarm_in(int ms, int flags)
+{
+	struct sigaction sa;
+	struct itimerval v = {{0, 0}, {ms / 1000, (ms % 1000) * 1000}};
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_alarm;
+	sa.sa_flags = flags;
+	sigemptyset(&sa.sa_mask);
+	CHECK_OK(sigaction(SIGALRM, &sa, NULL));
+	alarms = 0;
+	CHECK_OK(setitimer(ITIMER_REAL, &v, NULL));
+}
+
+TEST(nanosleep_interrupted)
+{
+	/* A handler ends the sleep with EINTR and the time left, with or
+	 * without SA_RESTART (signal(7): nanosleep is never restarted
+	 * after a handler). */
+	int flags[] = {0, SA_RESTART};
+	for (int i = 0; i < 2; i++) {
+		struct timespec req = {5, 0}, rem = {0, 0};
+		int64_t t0 = raw_now(CLOCK_MONOTONIC);
+		alarm_in(50, flags[i]);
+		CHECK_ERRNO(syscall(SYS_nanosleep, &req, &rem), EINTR);
+		CHECK_EQ(alarms, 1);
+		CHECK(raw_now(CLOCK_MONOTONIC) - t0 >= 40 * 1000000);
+		CHECK(ns_of(&rem) > 0 && ns_of(&rem) < 5 * 1000000000LL);
+		/* rem is what was left: together with the time slept, no more
+		 * than asked. */
+		CHECK(ns_of(&rem) <= 5 * 1000000000LL - (raw_now(CLOCK_MONOTONIC) - t0) + 1000000);
+	}
+	/* clock_nanosleep too; a NULL rem is fine. */
+	struct timespec req = {5, 0};
+	alarm_in(30, SA_RESTART);
+	CHECK_EQ(clock_nanosleep(CLOCK_MONOTONIC, 0, &req, NULL), EINTR);
+	CHECK_EQ(alarms, 1);
+	/* An absolute sleep returns EINTR and leaves rem alone. */
+	struct timespec abs, rem = {77, 77};
+	clock_gettime(CLOCK_MONOTONIC, &abs);
+	abs.tv_sec += 5;
+	alarm_in(30, 0);
+	CHECK_EQ(clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &abs, &rem), EINTR);
+	CHECK_EQ(rem.tv_sec, 77);
+	CHECK_EQ(rem.tv_nsec, 77);
+	signal(SIGALRM, SIG_DFL);
+}
+
+TEST(nanosleep_ignored_signal_no_eintr)
+{
+	/* A signal that runs no handler (ignored) does not end the sleep. */
+	struct timespec req = {0, 150 * 1000000}, rem = {0, 0};
+	struct itimerval v = {{0, 0}, {0, 30000}};
+	signal(SIGALRM, SIG_IGN);
+	CHECK_OK(setitimer(ITIMER_REAL, &v, NULL));
+	int64_t t0 = raw_now(CLOCK_MONOTONIC);
+	CHECK_OK(syscall(SYS_nanosleep, &req, &rem));
+	CHECK(raw_now(CLOCK_MONOTONIC) - t0 >= 150 * 1000000);
+	signal(SIGALRM, SIG_DFL);
+}
+
+TEST(nanosleep_restarts_after_stop)
+{
+	int fds[2], status;
+	char c;
+
+	/* A stopped and continued sleeper resumes its sleep transparently:
+	 * the whole 300 ms pass and it returns 0. */
+	CHECK_OK(pipe(fds));
+	pid_t pid = CHECK_OK(fork());
+	if (pid == 0) {
+		struct timespec req = {0, 300 * 1000000}, rem;
+		close(fds[0]);
+		int64_t t0 = raw_now(CLOCK_MONOTONIC);
+		if (write(fds[1], "x", 1) != 1)
+			_exit(3);
+		long r = syscall(SYS_nanosleep, &req, &rem);
+		if (r != 0)
+			_exit(1);
+		_exit(raw_now(CLOCK_MONOTONIC) - t0 >= 300 * 1000000 ? 0 : 2);
+	}
+	close(fds[1]);
+	CHECK_EQ(read(fds[0], &c, 1), 1);
+	close(fds[0]);
+	struct timespec pause = {0, 50 * 1000000};
+	nanosleep(&pause, NULL);
+	CHECK_OK(kill(pid, SIGSTOP));
+	CHECK_EQ(waitpid(pid, &status, WUNTRACED), pid);
+	CHECK(WIFSTOPPED(status));
+	nanosleep(&pause, NULL);
+	CHECK_OK(kill(pid, SIGCONT));
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	CHECK(WIFEXITED(status));
+	CHECK_EQ(WEXITSTATUS(status), 0);
+}
+
+static void spin_ms(int ms)
+{
+	volatile uint64_t x = 0;
+	int64_t end = raw_now(CLOCK_MONOTONIC) + (int64_t)ms * 1000000;
+	while (raw_now(CLOCK_MONOTONIC) < end)
+		for (int i = 0; i < 2000000; i++)
+			x += (uint64_t)i;
+}
+
+TEST(cpu_clocks)
+{
+	clockid_t pc, tc;
+	struct timespec res;
+
+	int64_t p0 = raw_now(CLOCK_PROCESS_CPUTIME_ID), t0 = raw_now(CLOCK_THREAD_CPUTIME_ID);
+	spin_ms(200);
+	int64_t p1 = raw_now(CLOCK_PROCESS_CPUTIME_ID), t1 = raw_now(CLOCK_THREAD_CPUTIME_ID);
+	CHECK(p1 - p0 >= 50 * 1000000);
+	CHECK(t1 - t0 >= 50 * 1000000);
+	/* One thread: its clock cannot be ahead of the process's. */
+	CHECK(t1 <= p1 + 1000000);
+	/* The encoded clocks of clock_getcpuclockid and pthread_getcpuclockid. */
+	CHECK_EQ(clock_getcpuclockid(0, &pc), 0);
+	CHECK(raw_now(pc) >= p1);
+	CHECK_EQ(clock_getcpuclockid(getpid(), &pc), 0);
+	CHECK(raw_now(pc) >= p1);
+	CHECK_EQ(pthread_getcpuclockid(pthread_self(), &tc), 0);
+	CHECK(raw_now(tc) >= t1);
+	CHECK_OK(syscall(SYS_clock_getres, CLOCK_PROCESS_CPUTIME_ID, &res));
+	CHECK(res.tv_sec == 0 && res.tv_nsec > 0);
+	/* A process that does not exist. */
+	struct timespec ts;
+	CHECK_ERRNO(syscall(SYS_clock_gettime, ~0x3ffff0 * 8 | 2, &ts), EINVAL);
+}
+
 int main(int argc, char **argv)
 {
 	return RUN_TESTS(argc, argv, monotonic_non_decreasing, realtime_agrees, resolution,
-			 bad_clocks, nanosleep_duration, clock_nanosleep_modes);
+			 bad_clocks, nanosleep_duration, clock_nanosleep_modes, nanosleep_interrupted,
+			 nanosleep_ignored_signal_no_eintr, nanosleep_restarts_after_stop, cpu_clocks);
 }
