@@ -216,10 +216,18 @@ DEFINE_SYSCALL(readlinkat, R_INT, A_DIRFD, A_STR, A_BUFOUT, A_UINT)
 }
 
 /* statfs of a gofer node: the host filesystem it lives on, marked
- * read-only; files the host cannot describe get a fixed answer. */
+ * read-only; files the host cannot describe get a fixed answer.  Synthetic
+ * filesystems answer with their magic. */
 static long statfs_dentry(struct dentry *d, struct statfs *sf)
 {
 	memset(sf, 0, sizeof *sf);
+	if (d->mnt) {
+		/* A synthetic filesystem: its magic, nothing to count. */
+		sf->f_type = (typeof(sf->f_type))d->mnt->magic;
+		sf->f_bsize = sf->f_frsize = 4096;
+		sf->f_namelen = 255;
+		return 0;
+	}
 	if (S_ISREG(d->st.st_mode) || S_ISDIR(d->st.st_mode)) {
 		int fd = gofer_open(&vfs_gofer, d->node, O_RDONLY);
 		if (fd >= 0) {
@@ -265,7 +273,7 @@ DEFINE_SYSCALL(fstatfs, R_INT, A_FD, A_PTR)
 		r = statfs_dentry(f->dentry, &sf);
 	else
 		r = -ENOSYS;
-	if (!r && f->dentry)
+	if (!r && f->dentry && !f->dentry->mnt)
 		sf.f_flags |= ST_RDONLY;
 	file_put(f);
 	if (r)

@@ -63,15 +63,26 @@ static void get_locked(struct dentry *d)
 		lru_del(d);
 }
 
-/* Drops a reference; an unreferenced dentry joins the LRU, and the LRU's
- * oldest are freed while it is over its size.  Called with dcache_lock. */
-static void put_locked(struct dentry *d)
+/* Drops a reference; an unreferenced gofer dentry joins the LRU, and the
+ * LRU's oldest are freed while it is over its size.  An unreferenced
+ * synthetic dentry is not cached: it goes on *dead (through hnext) for
+ * free_dead() once dcache_lock is dropped, and its parent loses the
+ * reference it held.  Called with dcache_lock. */
+static void put_locked(struct dentry *d, struct dentry **dead)
 {
-	if (--d->refs > 0)
-		return;
-	if (d == root_dentry)
-		return;
-	lru_add(d);
+	while (d && --d->refs == 0) {
+		if (d == root_dentry)
+			return;
+		if (d->ops) {
+			struct dentry *parent = d->parent;
+			d->hnext = *dead;
+			*dead = d;
+			d = parent;
+			continue;
+		}
+		lru_add(d);
+		break;
+	}
 	while (lru_count > LRU_MAX) {
 		struct dentry *v = lru.lru_next;
 		lru_del(v);
@@ -87,6 +98,21 @@ static void put_locked(struct dentry *d)
 		/* The parent may now join the LRU itself. */
 		if (parent && --parent->refs == 0 && parent != root_dentry)
 			lru_add(parent);
+	}
+}
+
+/* Frees synthetic dentries put_locked collected: their filesystem's release
+ * may drop files and dentries itself, so no lock is held here. */
+static void free_dead(struct dentry *dead)
+{
+	while (dead) {
+		struct dentry *next = dead->hnext;
+		if (dead->ops->release)
+			dead->ops->release(dead);
+		free(dead->name);
+		free(dead->link);
+		free(dead);
+		dead = next;
 	}
 }
 
@@ -115,11 +141,13 @@ struct dentry *dentry_get(struct dentry *d)
 
 void dentry_put(struct dentry *d)
 {
+	struct dentry *dead = NULL;
 	if (!d)
 		return;
 	pthread_mutex_lock(&dcache_lock);
-	put_locked(d);
+	put_locked(d, &dead);
 	pthread_mutex_unlock(&dcache_lock);
+	free_dead(dead);
 }
 
 struct dentry *vfs_root(void) { return root_dentry ? dentry_get(root_dentry) : NULL; }
@@ -146,9 +174,11 @@ int vfs_root_init(void)
 int dentry_lookup(struct dentry *dir, const char *name, struct dentry **out)
 {
 	unsigned h = hash(dir, name);
-	struct dentry *d;
+	struct dentry *d, *dead = NULL;
 	int r = 0;
 
+	if (dir->ops)
+		return dir->ops->lookup ? dir->ops->lookup(dir, name, out) : -ENOENT;
 	pthread_mutex_lock(&dcache_lock);
 	for (d = buckets[h]; d; d = d->hnext)
 		if (d->parent == dir && !strcmp(d->name, name))
@@ -184,7 +214,7 @@ int dentry_lookup(struct dentry *dir, const char *name, struct dentry **out)
 		get_locked(d);
 	}
 	if (d->negative) {
-		put_locked(d);
+		put_locked(d, &dead);
 		r = -ENOENT;
 	} else {
 		*out = d;
@@ -192,6 +222,7 @@ int dentry_lookup(struct dentry *dir, const char *name, struct dentry **out)
 	}
 out:
 	pthread_mutex_unlock(&dcache_lock);
+	free_dead(dead);
 	return r;
 }
 
@@ -200,6 +231,8 @@ long dentry_readlink(struct dentry *d, char *buf, size_t size)
 	long r;
 	if (!S_ISLNK(d->st.st_mode))
 		return -EINVAL;
+	if (d->ops)
+		return d->ops->readlink ? d->ops->readlink(d, buf, size) : -EINVAL;
 	pthread_mutex_lock(&dcache_lock);
 	if (!d->link) {
 		char *tmp = malloc(GOFER_LINK_SIZE);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <sys/stat.h>
 
+#include "sentry/vfs/synth.h"
 #include "sentry/vfs/vfs.h"
 
 struct cred;
@@ -30,6 +31,11 @@ struct dentry {
 	int rofd1;
 	struct dentry *hnext;		    /* hash chain */
 	struct dentry *lru_prev, *lru_next; /* while refs == 0 */
+	/* Synthetic filesystems (synth.h): ops is NULL for gofer nodes. */
+	const struct dentry_ops *ops;
+	void *fsdata;
+	struct vfs_mount *mnt;     /* the mount this dentry is in (NULL: gofer tree) */
+	struct vfs_mount *mounted; /* set on a mount point: what covers it */
 };
 
 /* The one gofer connection (vfs.c). */
@@ -44,10 +50,15 @@ int vfs_root_init(void);
 /* Room for a symlink target and its NUL. */
 #define GOFER_LINK_SIZE 4096
 /* Looks name (one component, not "." or "..") up under dir: a new
- * reference to a positive dentry or -ENOENT/-errno. */
+ * reference to a positive dentry or -ENOENT/-errno.  Synthetic directories
+ * ask their filesystem.  A mount point is returned as is: the walk crosses
+ * into what is mounted on it (vfs_cross_mount). */
 int dentry_lookup(struct dentry *dir, const char *name, struct dentry **out);
 /* The symlink target of d into buf (PATH_MAX); its length or -errno. */
 long dentry_readlink(struct dentry *d, char *buf, size_t size);
+/* d itself, or the root of the filesystem mounted on it: consumes the
+ * reference to d and returns a reference to the result. */
+struct dentry *vfs_cross_mount(struct dentry *d);
 
 /* Permission bits for vfs_permission (as MAY_* in Linux). */
 #define MAY_EXEC 1

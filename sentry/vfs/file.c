@@ -1,5 +1,6 @@
 /* Open files: references, sentry-buffer reads for the loader, mapping
- * backings, and opening a dentry (O_PATH or through its filesystem). */
+ * backings, and opening a dentry (O_PATH, a synthetic filesystem's open,
+ * or the gofer). */
 #include "sentry/vfs/dentry.h"
 
 #include <errno.h>
@@ -88,6 +89,13 @@ int vfs_open_dentry(struct task *t, struct dentry *d, int flags, struct file **o
 			return -ENOMEM;
 		*out = f;
 		return 0;
+	}
+	if (d->ops) {
+		if (d->ops->open)
+			return d->ops->open(d, flags, out);
+		if (S_ISDIR(d->st.st_mode))
+			return synth_dir_open(d, flags, out);
+		return -ENXIO;
 	}
 	return gofer_file_open(d, flags, out);
 }

@@ -19,6 +19,7 @@ struct task;
 struct file;
 struct dentry;
 struct mm_backing;
+struct poll_table;
 
 struct file_ops {
 	/* off >= 0: positional (pread), f->pos untouched.  off == -1: use and
@@ -32,7 +33,14 @@ struct file_ops {
 	long (*ioctl)(struct file *f, struct task *t, unsigned cmd, uint64_t arg);
 	/* Host fd to poll on for readiness, or -1 (sentry-internal files). */
 	int (*host_fd)(struct file *f);
+	/* Readiness (POLL* bits) now; with pt, also registers the caller for
+	 * the next change (sentry/vfs/poll.h).  NULL: always ready. */
+	uint32_t (*poll)(struct file *f, struct poll_table *pt, uint32_t events);
 	void (*release)(struct file *f);
+	/* What /proc/PID/fd/N shows for a file without a dentry, as Linux
+	 * writes it ("anon_inode:[eventfd]").  NULL: derived from fstat
+	 * ("pipe:[ino]", "socket:[ino]"). */
+	const char *proc_name;
 };
 
 struct file {
@@ -59,6 +67,8 @@ int vfs_init(int gofer_sock);
 struct fs_ctx *fs_ctx_new_root(void);
 struct fs_ctx *fs_ctx_get(struct fs_ctx *fs);
 void fs_ctx_put(struct fs_ctx *fs);
+/* A private copy (fork/clone without CLONE_FS). */
+struct fs_ctx *fs_ctx_dup(struct fs_ctx *fs);
 
 struct file *file_get(struct file *f);
 void file_put(struct file *f);

@@ -1,5 +1,6 @@
 /* Path walk: components, ".", "..", symlinks (resolved here, never in the
- * gofer) and the errors Linux gives for each. */
+ * gofer), mount points of synthetic filesystems, and the errors Linux gives
+ * for each. */
 #include "sentry/vfs/dentry.h"
 
 #include <errno.h>
@@ -109,11 +110,30 @@ static int walk_path(struct walk *w, const char *rest, int flags, bool stop_last
 		r = dentry_lookup(w->cur, name, &d);
 		if (r)
 			return r;
+		d = vfs_cross_mount(d);
 		if (S_ISLNK(d->st.st_mode) &&
 		    (!is_last || trailing_slash || (flags & WALK_FOLLOW))) {
 			if (++w->nlinks > VFS_MAXSYMLINKS) {
 				dentry_put(d);
 				return -ELOOP;
+			}
+			if (d->ops && d->ops->follow) {
+				/* A magic link designates its object directly. */
+				struct dentry *to;
+				r = d->ops->follow(d, &to);
+				if (r <= 0) {
+					dentry_put(d);
+					if (r)
+						return r;
+					set_cur(w, to);
+					rest = next;
+					if (is_last) {
+						if (trailing_slash && !S_ISDIR(to->st.st_mode))
+							return -ENOTDIR;
+						break;
+					}
+					continue;
+				}
 			}
 			long l = dentry_readlink(d, target, sizeof target);
 			dentry_put(d);

@@ -1,0 +1,98 @@
+/* Synthetic filesystems (proc now; tmpfs, devfs, sysfs later): a mount table
+ * that grafts a filesystem's root over a directory of the gofer tree,
+ * dentries whose behaviour comes from an ops table instead of the gofer, and
+ * two ready-made kinds of open file (generated text, directory listings).
+ *
+ * A synthetic dentry is a struct dentry with ops set.  It is not cached:
+ * every walk asks the filesystem again (lookup), and the dentry is freed
+ * (ops->release) when its last reference goes.  Its st is filled by the
+ * filesystem when it is made and is what stat(2) reports.
+ *
+ * A mount's root dentry takes the mount point's name and parent, so ".."
+ * from it leaves the filesystem and dentry_path() gives "/proc/..." paths.
+ *
+ * Locking: ops are called with no VFS lock held (they may take tasklist_lock
+ * and the task locks, which come before dcache_lock).  The mount list is
+ * append-only and never freed; mounts are made at start-up.
+ */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+
+struct dentry;
+struct file;
+
+struct vfs_mount {
+	int id;                    /* mountinfo's mount id (the gofer root is 1) */
+	struct dentry *mountpoint; /* pinned dentry of the tree below */
+	struct dentry *root;
+	const char *fstype, *source, *options; /* for /proc/PID/mounts */
+	unsigned long magic;       /* statfs f_type */
+	struct vfs_mount *next;
+};
+
+/* Every synthetic mount, oldest first (append-only, never freed). */
+struct vfs_mount *vfs_mount_list(void);
+
+/* Collects directory entries for readdir (synth_dir_add). */
+struct synth_dirbuf;
+/* Adds an entry: type is a DT_* value.  0 or -ENOMEM. */
+int synth_dir_add(struct synth_dirbuf *db, const char *name, uint64_t ino, unsigned char type);
+
+struct dentry_ops {
+	/* Looks name (one component, never "." or "..") up under dir: 0 with
+	 * a new dentry from synth_dentry_new in *out, or -ENOENT/-errno. */
+	int (*lookup)(struct dentry *dir, const char *name, struct dentry **out);
+	/* Lists dir into db (without "." and "..", which the VFS adds).
+	 * Called once per open: the listing is a snapshot. */
+	int (*readdir)(struct dentry *dir, struct synth_dirbuf *db);
+	/* Opens d with open(2) flags (the syscall layer checked permissions
+	 * against st).  NULL: directories open as a readdir listing, other
+	 * files refuse with ENXIO. */
+	int (*open)(struct dentry *d, int flags, struct file **out);
+	/* The text of symlink d into buf: its length or -errno. */
+	long (*readlink)(struct dentry *d, char *buf, size_t size);
+	/* "Magic" links (/proc/PID/fd/N, cwd, root): the object the link
+	 * designates, without a path walk.  0 with a new reference in *out,
+	 * -errno, or SYNTH_FOLLOW_TEXT to resolve readlink's text as an
+	 * ordinary symlink.  NULL: always the text. */
+	int (*follow)(struct dentry *d, struct dentry **out);
+	/* Frees fsdata when the dentry goes (no VFS lock held). */
+	void (*release)(struct dentry *d);
+};
+
+#define SYNTH_FOLLOW_TEXT 1
+
+/* A synthetic dentry named name under parent (which it references), in
+ * parent's mount, with one reference.  st is copied; st_dev, st_nlink and
+ * st_blksize get defaults when zero.  NULL when out of memory. */
+struct dentry *synth_dentry_new(struct dentry *parent, const char *name,
+				const struct dentry_ops *ops, const struct stat *st, void *fsdata);
+
+/* Mounts a synthetic filesystem over the directory path (absolute, in the
+ * gofer tree, no symlinks): its root dentry gets root_ops, root_st and
+ * root_data.  fstype, source and options must live forever.  0 or -errno. */
+int vfs_mount(const char *path, const char *fstype, const char *source, const char *options,
+	      unsigned long magic, const struct dentry_ops *root_ops, const struct stat *root_st,
+	      void *root_data);
+
+/* A read-only file whose content is buf[0..len) (malloc'd; the file takes
+ * it): generated once at open, so successive reads are consistent.  fstat
+ * reports d's st.  NULL when out of memory (buf is freed). */
+struct file *synth_text_file(struct dentry *d, int flags, char *buf, size_t len);
+
+/* A directory file listing d through d->ops->readdir.  0 or -errno. */
+int synth_dir_open(struct dentry *d, int flags, struct file **out);
+
+/* A growable text buffer for generating file contents. */
+struct sbuf {
+	char *buf;
+	size_t len, cap;
+	bool oom;
+};
+__attribute__((format(printf, 2, 3))) void sbuf_printf(struct sbuf *b, const char *fmt, ...);
+void sbuf_add(struct sbuf *b, const void *data, size_t len);
+/* Turns b into a text file for d (see synth_text_file); 0 or -ENOMEM. */
+int sbuf_to_file(struct sbuf *b, struct dentry *d, int flags, struct file **out);
