@@ -257,6 +257,12 @@ int sentry_main(int argc, char **argv)
 	if (!t->files || !t->fs)
 		die_msg("init task: out of memory");
 	install_stdio(t);
+	/* A terminal on stdin becomes the controlling terminal of init's
+	 * session, with init's group in the foreground. */
+	if (isatty(0)) {
+		t->tg->has_tty = true;
+		t->tg->tty_fg_pgid = t->tg->pgid;
+	}
 	if (vfs_chdir(t, o.cwd))
 		DEBUG("cwd %s not reachable in the sandbox; starting in /", o.cwd);
 	t->ctx = pf->ctx_new();

@@ -3,7 +3,7 @@
 set -e
 need=""
 for p in build-essential pkg-config libseccomp-dev libjansson-dev libunwind-dev \
-         libcapstone-dev libcmocka-dev clang busybox-static python3 strace; do
+         libcapstone-dev libcmocka-dev clang busybox-static python3 strace tmux; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need="$need $p"
 done
 [ -z "$need" ] && exit 0

@@ -6,12 +6,14 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
+#include <termios.h>
 #include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include "sentry/kernel/signal.h"
 #include "sentry/kernel/task.h"
+#include "sentry/kernel/tty.h"
 #include "sentry/mm/mm.h"
 #include "sentry/syscalls/syscalls.h"
 #include "sentry/vfs/poll.h"
@@ -135,14 +137,19 @@ static long host_ioctl(struct file *f, struct task *t, unsigned cmd, uint64_t ar
 		return host_ioctl_arg(t, fd, cmd, arg, sizeof(struct winsize), true, false);
 	case FIONREAD:
 		return host_ioctl_arg(t, fd, cmd, arg, sizeof(int), false, true);
-	case TIOCGPGRP: {
-		/* The host's process group means nothing inside: if the terminal
-		 * answers at all, the sandbox's group is the foreground one. */
-		pid_t pg;
-		if (ioctl(fd, TIOCGPGRP, &pg) < 0)
-			return -errno;
-		pg = t->tg ? t->tg->pgid : 1;
-		return mm_copy_out(t->mm, arg, &pg, sizeof pg) ? -EFAULT : 0;
+	case TIOCGPGRP:
+	case TIOCSPGRP:
+	case TIOCGSID:
+	case TIOCSCTTY:
+	case TIOCNOTTY: {
+		/* Only a terminal answers; the groups themselves are the
+		 * sandbox's, kept in the sentry. */
+		struct termios tio;
+		long r;
+		if (tcgetattr(fd, &tio) < 0)
+			return -ENOTTY;
+		tty_jobctl_ioctl(t, cmd, arg, &r);
+		return r;
 	}
 	}
 	return -ENOTTY;
