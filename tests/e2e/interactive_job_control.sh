@@ -47,8 +47,11 @@ await 'KILLED'
 send 'cat' Enter
 sleep 0.3
 send 'typed-line' Enter
-await 'typed-line.*' 
 send C-d
+send 'echo CAT-DONE' Enter
+await 'CAT-DONE'
+# Once as the terminal echoes it, once as cat writes it back.
+[ "$(t capture-pane -t e2e -p | grep -c '^typed-line$')" -ge 2 ] || fail "cat did not echo the line"
 send 'exit 3' Enter
 await 'EXIT=3'
 exit 0
