@@ -18,6 +18,17 @@ GETPID_N_NATIVE=1000000
 GETPID_N_SANDBOX=100000
 OPEN_N_NATIVE=100000
 OPEN_N_SANDBOX=10000
+# Process, pipe and futex round trips (sandboxed counts keep a run under ~2 s).
+FORK_N_NATIVE=2000
+FORK_N_SANDBOX=300
+FORKEXEC_N_NATIVE=300
+FORKEXEC_N_SANDBOX=100
+PIPE1_N_NATIVE=20000
+PIPE1_N_SANDBOX=5000
+PIPE64K_N_NATIVE=5000
+PIPE64K_N_SANDBOX=5000
+FUTEX_N_NATIVE=20000
+FUTEX_N_SANDBOX=20000
 
 tmp=$(mktemp -d /tmp/cvisor-bench.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
@@ -121,11 +132,21 @@ declare -A val
 val[getpid,native]=$(metric getpid_ns "$B/bench/getpid_loop" $GETPID_N_NATIVE)
 val[open,native]=$(metric openfstatclose_ns "$B/bench/openstat_loop" $OPEN_N_NATIVE)
 val[start,native]=$(startup /bin/true)
+val[fork,native]=$(metric fork_ns "$B/bench/fork_loop" $FORK_N_NATIVE)
+val[forkexec,native]=$(metric forkexec_ns "$B/bench/forkexec_loop" $FORKEXEC_N_NATIVE)
+val[pipe1,native]=$(metric pipe1_ns "$B/bench/pipe_pingpong" 1 $PIPE1_N_NATIVE)
+val[pipe64k,native]=$(metric pipe64k_ns "$B/bench/pipe_pingpong" 65536 $PIPE64K_N_NATIVE)
+val[futex,native]=$(metric futex_ns "$B/bench/futex_pingpong" $FUTEX_N_NATIVE)
 for p in $PLATFORMS; do
 	if have_cvisor; then
 		val[getpid,$p]=$(metric getpid_ns "$CVISOR" "do" --platform="$p" -- "$B/bench/getpid_loop" $GETPID_N_SANDBOX)
 		val[open,$p]=$(metric openfstatclose_ns "$CVISOR" "do" --platform="$p" -- "$B/bench/openstat_loop" $OPEN_N_SANDBOX)
 		val[start,$p]=$(startup "$CVISOR" "do" --platform="$p" -- /bin/true)
+		val[fork,$p]=$(metric fork_ns "$CVISOR" "do" --platform="$p" -- "$B/bench/fork_loop" $FORK_N_SANDBOX)
+		val[forkexec,$p]=$(metric forkexec_ns "$CVISOR" "do" --platform="$p" -- "$B/bench/forkexec_loop" $FORKEXEC_N_SANDBOX)
+		val[pipe1,$p]=$(metric pipe1_ns "$CVISOR" "do" --platform="$p" -- "$B/bench/pipe_pingpong" 1 $PIPE1_N_SANDBOX)
+		val[pipe64k,$p]=$(metric pipe64k_ns "$CVISOR" "do" --platform="$p" -- "$B/bench/pipe_pingpong" 65536 $PIPE64K_N_SANDBOX)
+		val[futex,$p]=$(metric futex_ns "$CVISOR" "do" --platform="$p" -- "$B/bench/futex_pingpong" $FUTEX_N_SANDBOX)
 	fi
 done
 crun=$(crun_startup)
@@ -138,11 +159,16 @@ header="$header | vs raw SYSEMU |"
 rows+=("$header")
 sep=$(echo "$header" | sed 's/[^|]/-/g')
 rows+=("$sep")
-for op in getpid open start; do
+for op in getpid open start fork forkexec pipe1 pipe64k futex; do
 	case $op in
 	getpid) label="getpid (ns/call)" ;;
 	open) label="open+fstat+close (ns)" ;;
 	start) label="start-to-exit /bin/true (us)" ;;
+	fork) label="fork+_exit+wait (ns)" ;;
+	forkexec) label="fork+exec /bin/true+wait (ns)" ;;
+	pipe1) label="pipe ping-pong 1 B (ns/round trip)" ;;
+	pipe64k) label="pipe ping-pong 64 KiB (ns/round trip)" ;;
+	futex) label="futex ping-pong, 2 threads (ns/round trip)" ;;
 	esac
 	line="| $label | ${val[$op,native]:-n/a}"
 	vsraw=""
