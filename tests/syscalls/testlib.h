@@ -11,9 +11,9 @@
  * "FAIL NAME"; the exit status is 0 only if every test passed.
  * Giving test names as arguments runs only those tests.
  *
- * The programs must stay plain: libc only, no threads, no fork, no signal
- * delivery, no writes to files, so they run on a bare sandbox as they do
- * natively.
+ * The programs must stay plain: libc (and pthreads) only, and no writes to
+ * the root filesystem, which the sandbox keeps read-only, so that they run
+ * under the sandbox exactly as they do natively.
  */
 
 #include <errno.h>
