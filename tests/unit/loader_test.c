@@ -77,6 +77,18 @@ long mm_mmap(struct mm *mm, uint64_t addr, uint64_t len, int prot, int flags,
 	return (long)addr;
 }
 
+long mm_mmap_named(struct mm *mm, uint64_t addr, uint64_t len, int prot, int flags,
+		   const struct mm_backing *file, uint64_t off, const char *name)
+{
+	return mm_mmap(mm, addr, len, prot, flags, file, off);
+}
+
+/* The fake files have no dentries, so the loader never asks for a path. */
+long dentry_path(struct dentry *root, struct dentry *d, char *buf, size_t size)
+{
+	return -ENOENT;
+}
+
 long mm_munmap(struct mm *mm, uint64_t addr, uint64_t len) { return 0; }
 
 int mm_zero_out(struct mm *mm, uint64_t dst, size_t n)
@@ -160,7 +172,7 @@ static void b_put(void *obj) { file_put(obj); }
 
 void file_backing(struct file *f, struct mm_backing *out)
 {
-	*out = (struct mm_backing){b_pread, b_get, b_put, file_get(f)};
+	*out = (struct mm_backing){.pread = b_pread, .get = b_get, .put = b_put, .obj = file_get(f)};
 }
 
 /* ---- helpers ---- */
