@@ -76,6 +76,21 @@ static void pending_take(struct sigpending *p, int sig, siginfo_t *out)
 		p->set &= ~SIGBIT(sig);
 }
 
+int sig_dequeue_locked(struct task *t, uint64_t set, siginfo_t *out)
+{
+	struct sigpending *p = &t->pending;
+	uint64_t hit = p->set & set;
+	if (!hit) {
+		p = &t->tg->shared_pending;
+		hit = p->set & set;
+	}
+	if (!hit)
+		return 0;
+	int sig = __builtin_ctzll(hit) + 1;
+	pending_take(p, sig, out);
+	return sig;
+}
+
 static void pending_drop(struct sigpending *p, uint64_t mask)
 {
 	for (int s = 1; s <= 64; s++) {

@@ -28,6 +28,10 @@ int sig_send_pgrp(int pgid, int sig, const siginfo_t *info);
  * disposition is reset to default then, as Linux's force_sig). */
 void sig_force(struct task *t, int sig, const siginfo_t *info);
 
+/* Takes the lowest pending signal of set, thread-directed before
+ * process-directed (sigtimedwait).  Returns it, or 0.  sighand->lock held. */
+int sig_dequeue_locked(struct task *t, uint64_t set, siginfo_t *out);
+
 /* Whether t has a pending signal it does not block (for sleeps). */
 bool sig_pending(struct task *t);
 

@@ -304,47 +304,6 @@ DEFINE_SYSCALL(rt_sigsuspend, R_INT, A_PTR, A_UINT)
 	return -ERESTARTNOHAND;
 }
 
-/* Takes a pending signal of set, thread-directed first. */
-static int take_from(struct task *t, uint64_t set, siginfo_t *out)
-{
-	struct sigpending *p = &t->pending;
-	uint64_t hit = p->set & set;
-	if (!hit) {
-		p = &t->tg->shared_pending;
-		hit = p->set & set;
-	}
-	if (!hit)
-		return 0;
-	int sig = __builtin_ctzll(hit) + 1;
-	/* pending_take's logic, local: find, unlink, clear the bit if last. */
-	struct sigqueue **pp, *q;
-	bool found = false, more = false;
-	for (pp = &p->head; (q = *pp);) {
-		if (q->info.si_signo != sig) {
-			pp = &q->next;
-			continue;
-		}
-		if (found) {
-			more = true;
-			break;
-		}
-		found = true;
-		*out = q->info;
-		*pp = q->next;
-		if (p->tail == &q->next)
-			p->tail = pp;
-		free(q);
-	}
-	if (!found) {
-		memset(out, 0, sizeof *out);
-		out->si_signo = sig;
-		out->si_code = SI_KERNEL;
-	}
-	if (!more)
-		p->set &= ~SIGBIT(sig);
-	return sig;
-}
-
 DEFINE_SYSCALL(rt_sigtimedwait, R_INT, A_PTR, A_PTR, A_PTR, A_UINT)
 {
 	uint64_t set;
@@ -367,7 +326,7 @@ DEFINE_SYSCALL(rt_sigtimedwait, R_INT, A_PTR, A_PTR, A_PTR, A_UINT)
 	struct sighand *sh = t->tg->sighand;
 	int sig = 0;
 	pthread_mutex_lock(&sh->lock);
-	sig = take_from(t, set, &si);
+	sig = sig_dequeue_locked(t, set, &si);
 	if (!sig && !(timed && ts.tv_sec == 0 && ts.tv_nsec == 0)) {
 		/* Let the awaited signals reach this thread while it sleeps,
 		 * without their default action killing it (real_blocked). */
@@ -378,7 +337,7 @@ DEFINE_SYSCALL(rt_sigtimedwait, R_INT, A_PTR, A_PTR, A_PTR, A_UINT)
 			pthread_mutex_unlock(&sh->lock);
 			int r = waiter_sleep(&t->waiter, CLOCK_MONOTONIC, timed ? &deadline : NULL);
 			pthread_mutex_lock(&sh->lock);
-			sig = take_from(t, set, &si);
+			sig = sig_dequeue_locked(t, set, &si);
 			if (sig || r == -ETIMEDOUT)
 				break;
 			if (r == -EINTR &&
