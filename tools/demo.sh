@@ -28,6 +28,10 @@ demo "a symlink resolved in the sentry, file contents through the gofer" \
 	"$CVISOR do -- /bin/cat /etc/os-release"
 demo "python3 starting up and walking /usr" \
 	"$CVISOR do -- /usr/bin/python3 -c 'import os, platform; print(platform.system(), os.getpid(), sorted(os.listdir(\"/usr\")))'"
+demo "processes: a pipeline and a background job, all inside the sandbox" \
+	"$CVISOR do -- /bin/sh -c 'seq 1 100000 | sort -rn | head -3; (cd /etc && ls | wc -l) & wait'"
+demo "threads: eight python threads, then a child process" \
+	"$CVISOR do -- /usr/bin/python3 -c 'import threading, subprocess; r=[0]*8; ts=[threading.Thread(target=lambda i=i: r.__setitem__(i, sum(range(i*1000)))) for i in range(8)]; [t.start() for t in ts]; [t.join() for t in ts]; print(sum(r)); print(subprocess.run([\"/bin/echo\", \"child ok\"], capture_output=True, text=True).stdout.strip())'"
 echo
 [ "$failed" = 0 ] && echo "demo: all commands succeeded" || echo "demo: some commands failed" >&2
 exit "$failed"
