@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sentry/kernel/cred.h"
 #include "sentry/kernel/fdtable.h"
 #include "sentry/kernel/fork.h"
 #include "sentry/kernel/loader.h"
@@ -159,6 +160,14 @@ static long do_execve(struct task *t, int dirfd, uint64_t upath, uint64_t uargv,
 	if (r)
 		goto out;
 	t->tg->did_exec = true;
+	/* No set-id bits or file capabilities yet: exec's credential rules
+	 * for a plain file (root keeps its capabilities, others lose them). */
+	struct cred nc = t->cred;
+	cred_exec_transform(&nc, NULL);
+	cred_commit(t, &nc);
+	pthread_mutex_lock(&t->tg->lock);
+	t->tg->not_dumpable = false;
+	pthread_mutex_unlock(&t->tg->lock);
 	timers_exec(t->tg);
 	vfork_complete(t);
 	fd_close_on_exec(t->files);

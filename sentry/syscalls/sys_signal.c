@@ -10,13 +10,13 @@
 #define SS_AUTODISARM (1U << 31)
 #endif
 
+#include "sentry/kernel/cred.h"
 #include "sentry/kernel/signal.h"
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/task_internal.h"
 #include "sentry/mm/mm.h"
 #include "sentry/syscalls/syscalls.h"
 
-#define CAP_KILL 5
 #define DFL_IGNORED (SIGBIT(SIGCHLD) | SIGBIT(SIGURG) | SIGBIT(SIGWINCH) | SIGBIT(SIGCONT))
 
 /* Anything pending that the new mask lets through must be looked at before
@@ -119,15 +119,9 @@ static void user_info(struct task *t, int sig, int code, siginfo_t *si)
 	si->si_uid = t->cred.ruid;
 }
 
-/* kill(2)'s permission rule: CAP_KILL, or the sender's real or effective
- * uid matching the target's real or saved uid. */
 static bool may_signal(struct task *t, struct task *target)
 {
-	if (t->cred.cap_effective & (1ULL << CAP_KILL))
-		return true;
-	const struct cred *c = &t->cred, *d = &target->cred;
-	return c->euid == d->ruid || c->euid == d->suid || c->ruid == d->ruid ||
-	       c->ruid == d->suid;
+	return cred_may_signal(&t->cred, &target->cred);
 }
 
 /* The sandbox's init only gets signals it has a handler for when they come
@@ -220,7 +214,10 @@ static long thread_kill(struct task *t, int tgid, int tid, int sig, const siginf
 		return -ESRCH;
 	}
 	long r = -EPERM;
-	if (may_signal(t, target))
+	pthread_mutex_lock(&tasklist_lock);
+	bool ok = may_signal(t, target);
+	pthread_mutex_unlock(&tasklist_lock);
+	if (ok)
 		r = init_protected(target->tg, sig) ? 0 : sig_send_task(target, sig, si);
 	task_put(target);
 	return r;
