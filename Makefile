@@ -1,6 +1,7 @@
 # cvisor build: one binary (build/cvisor), its tests, benchmarks and fuzzers.
 # New .c files are picked up by wildcard; unit tests name the module folders
-# they link against in tests/unit/<name>_test.deps (one line, folder names).
+# they link against in tests/unit/<name>_test.deps (one line, folder names,
+# or `cvisor` for all of them).
 
 CC      ?= cc
 B       := build
@@ -13,7 +14,7 @@ LDLIBS  := -lseccomp -ljansson -lunwind -lunwind-x86_64 -lcapstone -lpthread
 # Module folders linked into build/cvisor (main.c is the entry point).
 MODULES := common platform platform/ptrace platform/kvm sentry sentry/mm \
            sentry/kernel sentry/kernel/elf sentry/syscalls sentry/vfs sentry/fs/gofer \
-           sentry/fs/host sentry/fs/pipe sentry/fs/proc gofer runsc-compat
+           sentry/fs/host sentry/fs/pipe sentry/fs/proc sentry/fs/tmpfs gofer runsc-compat
 SRCS    := $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
 OBJS    := $(SRCS:%.c=$(B)/obj/%.o)
 # Hand-written assembly (the ptrace stub, later the KVM trampoline).
@@ -48,7 +49,9 @@ $(B)/tests/syscalls/%: tests/syscalls/%.c tests/syscalls/testlib.h
 	$(CC) -O1 -g -std=gnu11 -Wall -Wextra -Werror -Wno-unused-parameter -D_GNU_SOURCE -o $@ $< -lpthread
 
 # Unit tests (cmocka) link the object files of the folders their .deps names.
-unit_objs = $(foreach m,$(shell cat tests/unit/$(1).deps 2>/dev/null),\
+# The word `cvisor` in a .deps file stands for every module of the binary.
+unit_deps = $(patsubst cvisor,$(MODULES),$(shell cat tests/unit/$(1).deps 2>/dev/null))
+unit_objs = $(foreach m,$(call unit_deps,$(1)),\
               $(patsubst %.c,$(B)/obj/%.o,$(wildcard $(m)/*.c)) \
               $(patsubst %.S,$(B)/obj/%.o,$(wildcard $(m)/*.S)))
 .SECONDEXPANSION:

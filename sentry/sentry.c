@@ -17,6 +17,7 @@
 #include "common/sandbox.h"
 #include "platform/platform.h"
 #include "sentry/fs/proc/procfs.h"
+#include "sentry/fs/tmpfs/tmpfs.h"
 #include "sentry/kernel/fdtable.h"
 #include "sentry/kernel/loader.h"
 #include "sentry/kernel/signal.h"
@@ -247,6 +248,10 @@ int sentry_main(int argc, char **argv)
 	procfs_early_init();
 	if (procfs_mount())
 		die_msg("cannot mount /proc");
+	/* POSIX shared memory and semaphores live in /dev/shm; a tree without
+	 * that directory simply has none. */
+	if (tmpfs_mount("/dev/shm", 01777))
+		log_warn("cannot mount tmpfs on /dev/shm");
 	if (sandbox_enter_empty())
 		die_msg("cannot isolate the sentry");
 	syscall_table_init();

@@ -100,6 +100,46 @@ static int fill_from_file(struct vma *v, uint64_t va, uint64_t len, uint64_t off
 	return 0;
 }
 
+/* fill_window for a file whose pages are memory-file frames already
+ * (mm_backing.frame): the untouched pages of the window take references on
+ * the file's own frames.  Only the faulting page's failure counts: the
+ * neighbours may lie past the end of the file. */
+static int fill_window_frames(struct mm *mm, struct vma *v, uint64_t va, uint64_t ws, uint64_t we)
+{
+	struct batch b = {.mm = mm};
+	for (uint64_t p = ws; p < we; p += PAGE_SIZE) {
+		uint64_t *e = pt_entry(mm->pt, p, true);
+		if (!e)
+			return -ENOMEM;
+		if (!(*e & PTE_PRESENT)) {
+			int64_t f = v->file.frame(v->file.obj, (v->off + (p - v->start)) >> PAGE_SHIFT);
+			if (f < 0) {
+				if (p == va)
+					return f == -ENOMEM ? -ENOMEM : -EIO;
+				continue;
+			}
+			*e = (uint64_t)f | PTE_PRESENT;
+		}
+		if (!(*e & PTE_MAPPED)) {
+			int prot = mm_effective_prot(v, *e);
+			if (prot) {
+				batch_add(&b, p, PTE_FRAME(*e), prot);
+				*e = mapped_entry(*e, prot);
+			}
+		}
+	}
+	batch_flush(&b);
+	if (b.err) {
+		for (uint64_t p = ws; p < we; p += PAGE_SIZE) {
+			uint64_t *e = pt_entry(mm->pt, p, false);
+			if (e)
+				*e &= ~(PTE_MAPPED | PTE_PROT_MASK);
+		}
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 /* Gives frames to the untouched pages of the fault-around window of va
  * (one contiguous allocation) and maps every unmapped page of it. */
 static int fill_window(struct mm *mm, struct vma *v, uint64_t va)
@@ -109,6 +149,8 @@ static int fill_window(struct mm *mm, struct vma *v, uint64_t va)
 		ws = v->start;
 	if (we > v->end)
 		we = v->end;
+	if (v->has_file && v->file.frame)
+		return fill_window_frames(mm, v, va, ws, we);
 	uint64_t *ents[FA_PAGES];
 	size_t n = (we - ws) >> PAGE_SHIFT, missing = 0;
 	for (size_t i = 0; i < n; i++) {

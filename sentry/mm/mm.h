@@ -50,6 +50,14 @@ struct mm_backing {
 	void (*get)(void *obj);
 	void (*put)(void *obj);
 	void *obj;
+	/* Files whose pages already live in the memory file (tmpfs) set
+	 * frame instead of relying on pread: the memory-file offset of file
+	 * page pgoff with a new reference for the caller (allocated on
+	 * demand), or -EIO past the end of the file (SIGBUS), -ENOMEM.
+	 * MAP_SHARED mappings then map the file's own frames, so every mapper
+	 * and read()/write() see the same bytes; MAP_PRIVATE ones map them
+	 * copy-on-write.  Called with mm->lock held.  NULL: copy via pread. */
+	int64_t (*frame)(void *obj, uint64_t pgoff);
 };
 
 /* ---- Address spaces ---- */

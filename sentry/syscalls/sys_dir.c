@@ -1,11 +1,17 @@
 /* Directory and namespace syscalls: getdents, getcwd, chdir, fchdir,
- * umask, and the calls that would change the (read-only) root: mkdir,
- * unlink, rename, chmod... answered EROFS where Linux would. */
+ * umask, and the calls that change the tree (mkdir, unlink, rename, chmod,
+ * truncate, utimensat...): done by the filesystem of the directory or
+ * file when it is writable (tmpfs), answered EROFS where Linux would on
+ * the read-only root. */
 #include <errno.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <utime.h>
+#include <sys/time.h>
 
+#include "sentry/kernel/cred.h"
 #include "sentry/mm/mm.h"
 #include "sentry/syscalls/sys_file.h"
 #include "sentry/syscalls/syscalls.h"
@@ -120,148 +126,485 @@ DEFINE_SYSCALL(umask, R_INT, A_OCT)
 	return old;
 }
 
-/* ---- changes to the read-only root ---- */
+/* ---- changes to the tree ---- */
 
-/* Creating name under (dirfd, path): EEXIST if it exists (Linux checks
- * that first), else EROFS; errors of the parent's walk as they come. */
-static long erofs_create(struct task *t, int dirfd, uint64_t upath)
+#define CAP_CHOWN 0
+#define CAP_FOWNER 3
+#define CAP_FSETID 4
+#define CAP_MKNOD 27
+
+#ifndef RENAME_NOREPLACE
+#define RENAME_NOREPLACE 1
+#define RENAME_EXCHANGE 2
+#define RENAME_WHITEOUT 4
+#endif
+
+static bool is_dots(const char *last)
+{
+	return !*last || !strcmp(last, ".") || !strcmp(last, "..");
+}
+
+static mode_t umask_of(struct task *t)
+{
+	pthread_mutex_lock(&t->fs->lock);
+	mode_t m = t->fs->umask;
+	pthread_mutex_unlock(&t->fs->lock);
+	return m;
+}
+
+/* The first steps of creating the last component of (dirfd, upath), in
+ * Linux's order: the parent's walk, EEXIST for "", "." and "..", EACCES
+ * without search permission, EEXIST if the name exists.  0 with the parent
+ * (a new reference) and last. */
+static long create_lookup(struct task *t, int dirfd, uint64_t upath, struct dentry **parent,
+			  char last[256])
+{
+	struct dentry *d;
+	struct stat st;
+	long r = walk_parent_at(t, dirfd, upath, parent, last);
+	if (r)
+		return r;
+	dentry_getattr(*parent, &st);
+	if (is_dots(last)) {
+		r = -EEXIST;
+	} else if (vfs_permission(&t->cred, &st, MAY_EXEC)) {
+		r = -EACCES;
+	} else if (dentry_lookup(*parent, last, &d) == 0) {
+		dentry_put(d);
+		r = -EEXIST;
+	}
+	if (r)
+		dentry_put(*parent);
+	return r;
+}
+
+/* The rest of a create's checks once the filesystem op is known: EROFS
+ * without it, then write permission.  Drops parent on failure. */
+static long create_check(struct task *t, struct dentry *parent, bool supported)
+{
+	long r = supported ? vfs_may_create(&t->cred, parent) : -EROFS;
+	if (r)
+		dentry_put(parent);
+	return r;
+}
+
+static long do_mkdir(struct task *t, int dirfd, uint64_t upath, mode_t mode)
+{
+	struct dentry *parent;
+	char last[256];
+	long r = create_lookup(t, dirfd, upath, &parent, last);
+	if (r || (r = create_check(t, parent, parent->ops && parent->ops->mkdir)))
+		return r;
+	r = parent->ops->mkdir(parent, last, mode & 01777 & ~umask_of(t), &t->cred);
+	dentry_put(parent);
+	return r;
+}
+
+DEFINE_SYSCALL(mkdir, R_INT, A_STR, A_OCT) { return do_mkdir(t, AT_FDCWD, a[0], (mode_t)a[1]); }
+
+DEFINE_SYSCALL(mkdirat, R_INT, A_DIRFD, A_STR, A_OCT)
+{
+	return do_mkdir(t, (int)a[0], a[1], (mode_t)a[2]);
+}
+
+static long do_mknod(struct task *t, int dirfd, uint64_t upath, mode_t mode, dev_t dev)
 {
 	struct dentry *parent, *d;
 	char last[256];
-	long r = walk_parent_at(t, dirfd, upath, &parent, last);
+	mode_t type = mode & S_IFMT;
+	/* Linux checks the type before the path. */
+	if (!type)
+		type = S_IFREG;
+	if (type == S_IFDIR)
+		return -EPERM;
+	if (type != S_IFREG && type != S_IFIFO && type != S_IFSOCK && type != S_IFCHR &&
+	    type != S_IFBLK)
+		return -EINVAL;
+	long r = create_lookup(t, dirfd, upath, &parent, last);
 	if (r)
 		return r;
-	if (!*last || !strcmp(last, ".") || !strcmp(last, "..")) {
-		r = -EEXIST;
-	} else if (vfs_permission(&t->cred, &parent->st, MAY_EXEC)) {
-		r = -EACCES;
-	} else if (dentry_lookup(parent, last, &d) == 0) {
-		dentry_put(d);
-		r = -EEXIST;
+	bool reg = type == S_IFREG;
+	if ((r = create_check(t, parent,
+			      parent->ops && (reg ? !!parent->ops->create : !!parent->ops->mknod))))
+		return r;
+	if ((type == S_IFCHR || type == S_IFBLK) && !cred_capable(&t->cred, CAP_MKNOD)) {
+		dentry_put(parent);
+		return -EPERM;
+	}
+	mode_t perm = mode & 07777 & ~umask_of(t);
+	if (reg) {
+		r = parent->ops->create(parent, last, perm, &t->cred, &d);
+		if (!r)
+			dentry_put(d);
 	} else {
-		r = -EROFS;
+		r = parent->ops->mknod(parent, last, type | perm, dev, &t->cred);
 	}
 	dentry_put(parent);
 	return r;
 }
 
-/* Removing or renaming: EROFS once the parent is found (Linux asks for
- * write access to the mount before looking the name up). */
-static long erofs_parent(struct task *t, int dirfd, uint64_t upath)
+DEFINE_SYSCALL(mknod, R_INT, A_STR, A_OCT, A_HEX)
 {
-	struct dentry *parent;
-	char last[256];
-	long r = walk_parent_at(t, dirfd, upath, &parent, last);
-	if (r)
-		return r;
-	dentry_put(parent);
-	return -EROFS;
+	return do_mknod(t, AT_FDCWD, a[0], (mode_t)a[1], (dev_t)a[2]);
 }
 
-/* Changing an existing object: its walk's error, else EROFS. */
-static long erofs_path(struct task *t, int dirfd, uint64_t upath, bool follow, bool empty_ok)
+DEFINE_SYSCALL(mknodat, R_INT, A_DIRFD, A_STR, A_OCT, A_HEX)
 {
-	struct dentry *d;
+	return do_mknod(t, (int)a[0], a[1], (mode_t)a[2], (dev_t)a[3]);
+}
+
+static long do_symlink(struct task *t, uint64_t utarget, int dirfd, uint64_t upath)
+{
+	struct dentry *parent;
+	char last[256], target[PATH_MAX];
+	long l = path_in(t, utarget, target);
+	if (l < 0)
+		return l;
+	long r = create_lookup(t, dirfd, upath, &parent, last);
+	if (r || (r = create_check(t, parent, parent->ops && parent->ops->symlink)))
+		return r;
+	r = l ? parent->ops->symlink(parent, last, target, &t->cred) : -ENOENT;
+	dentry_put(parent);
+	return r;
+}
+
+DEFINE_SYSCALL(symlink, R_INT, A_STR, A_STR) { return do_symlink(t, a[0], AT_FDCWD, a[1]); }
+
+DEFINE_SYSCALL(symlinkat, R_INT, A_STR, A_DIRFD, A_STR)
+{
+	return do_symlink(t, a[0], (int)a[1], a[2]);
+}
+
+static long do_link(struct task *t, int olddir, uint64_t oldp, int newdir, uint64_t newp,
+		    int flags)
+{
+	struct dentry *old, *parent;
 	struct file *f = NULL;
-	long r = walk_at_user(t, dirfd, upath, follow ? WALK_FOLLOW : 0, empty_ok, &d, &f);
+	char last[256];
+	long r = walk_at_user(t, olddir, oldp, (flags & AT_SYMLINK_FOLLOW) ? WALK_FOLLOW : 0,
+			      flags & AT_EMPTY_PATH, &old, &f);
 	if (r)
 		return r;
 	if (f)
 		file_put(f);
-	dentry_put(d);
-	return -EROFS;
+	if (!old)
+		return -ENOENT;
+	r = create_lookup(t, newdir, newp, &parent, last);
+	if (r) {
+		dentry_put(old);
+		return r;
+	}
+	if (old->mnt != parent->mnt)
+		r = -EXDEV;
+	else if (!parent->ops || !parent->ops->link)
+		r = -EROFS;
+	else if (!(r = vfs_may_create(&t->cred, parent)))
+		r = S_ISDIR(old->st.st_mode) ? -EPERM : parent->ops->link(old, parent, last);
+	dentry_put(parent);
+	dentry_put(old);
+	return r;
 }
 
-static long erofs_fd(struct task *t, int fd)
-{
-	struct file *f = fget(t, fd);
-	if (!f)
-		return -EBADF;
-	bool path = file_is_path(f);
-	file_put(f);
-	return path ? -EBADF : -EROFS;
-}
-
-DEFINE_SYSCALL(mkdir, R_INT, A_STR, A_OCT) { return erofs_create(t, AT_FDCWD, a[0]); }
-
-DEFINE_SYSCALL(mkdirat, R_INT, A_DIRFD, A_STR, A_OCT) { return erofs_create(t, (int)a[0], a[1]); }
-
-DEFINE_SYSCALL(mknod, R_INT, A_STR, A_OCT, A_HEX) { return erofs_create(t, AT_FDCWD, a[0]); }
-
-DEFINE_SYSCALL(mknodat, R_INT, A_DIRFD, A_STR, A_OCT, A_HEX)
-{
-	return erofs_create(t, (int)a[0], a[1]);
-}
-
-DEFINE_SYSCALL(symlink, R_INT, A_STR, A_STR) { return erofs_create(t, AT_FDCWD, a[1]); }
-
-DEFINE_SYSCALL(symlinkat, R_INT, A_STR, A_DIRFD, A_STR) { return erofs_create(t, (int)a[1], a[2]); }
-
-DEFINE_SYSCALL(link, R_INT, A_STR, A_STR)
-{
-	long r = erofs_path(t, AT_FDCWD, a[0], false, false);
-	return r == -EROFS ? erofs_create(t, AT_FDCWD, a[1]) : r;
-}
+DEFINE_SYSCALL(link, R_INT, A_STR, A_STR) { return do_link(t, AT_FDCWD, a[0], AT_FDCWD, a[1], 0); }
 
 DEFINE_SYSCALL(linkat, R_INT, A_DIRFD, A_STR, A_DIRFD, A_STR, A_HEX)
 {
 	int flags = (int)a[4];
 	if (flags & ~(AT_SYMLINK_FOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
-	long r = erofs_path(t, (int)a[0], a[1], flags & AT_SYMLINK_FOLLOW, flags & AT_EMPTY_PATH);
-	return r == -EROFS ? erofs_create(t, (int)a[2], a[3]) : r;
+	return do_link(t, (int)a[0], a[1], (int)a[2], a[3], flags);
 }
 
-DEFINE_SYSCALL(unlink, R_INT, A_STR) { return erofs_parent(t, AT_FDCWD, a[0]); }
+/* unlink and rmdir: Linux's errors for the special names, EROFS on the
+ * read-only root, then the lookup and may_delete. */
+static long do_remove(struct task *t, int dirfd, uint64_t upath, bool isdir)
+{
+	struct dentry *parent, *victim;
+	char last[256];
+	struct stat st;
+	long r = walk_parent_at(t, dirfd, upath, &parent, last);
+	if (r)
+		return r;
+	if (!*last)
+		r = isdir ? -EBUSY : -EISDIR;
+	else if (!strcmp(last, "."))
+		r = isdir ? -EINVAL : -EISDIR;
+	else if (!strcmp(last, ".."))
+		r = isdir ? -ENOTEMPTY : -EISDIR;
+	else if (!parent->ops || !(isdir ? parent->ops->rmdir : parent->ops->unlink))
+		r = -EROFS;
+	if (r)
+		goto out;
+	dentry_getattr(parent, &st);
+	if ((r = vfs_permission(&t->cred, &st, MAY_EXEC)))
+		goto out;
+	if ((r = dentry_lookup(parent, last, &victim)))
+		goto out;
+	r = vfs_may_delete(&t->cred, parent, victim, isdir);
+	dentry_put(victim);
+	if (!r)
+		r = isdir ? parent->ops->rmdir(parent, last) : parent->ops->unlink(parent, last);
+out:
+	dentry_put(parent);
+	return r;
+}
+
+DEFINE_SYSCALL(unlink, R_INT, A_STR) { return do_remove(t, AT_FDCWD, a[0], false); }
 
 DEFINE_SYSCALL(unlinkat, R_INT, A_DIRFD, A_STR, A_HEX)
 {
 	if ((int)a[2] & ~AT_REMOVEDIR)
 		return -EINVAL;
-	return erofs_parent(t, (int)a[0], a[1]);
+	return do_remove(t, (int)a[0], a[1], (int)a[2] & AT_REMOVEDIR);
 }
 
-DEFINE_SYSCALL(rmdir, R_INT, A_STR) { return erofs_parent(t, AT_FDCWD, a[0]); }
+DEFINE_SYSCALL(rmdir, R_INT, A_STR) { return do_remove(t, AT_FDCWD, a[0], true); }
 
-static long do_rename(struct task *t, int olddir, uint64_t oldp, int newdir, uint64_t newp)
+/* Whether two dentries name one node (walks make a dentry per lookup on
+ * synthetic filesystems). */
+static bool same_node(struct dentry *a, struct dentry *b)
 {
-	long r = erofs_parent(t, olddir, oldp);
-	if (r != -EROFS)
-		return r;
-	return erofs_parent(t, newdir, newp);
+	struct stat sa, sb;
+	if (a == b)
+		return true;
+	dentry_getattr(a, &sa);
+	dentry_getattr(b, &sb);
+	return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
-DEFINE_SYSCALL(rename, R_INT, A_STR, A_STR) { return do_rename(t, AT_FDCWD, a[0], AT_FDCWD, a[1]); }
+static long do_rename(struct task *t, int olddir, uint64_t oldp, int newdir, uint64_t newp,
+		      unsigned flags)
+{
+	struct dentry *op, *np, *old = NULL, *new = NULL;
+	char olast[256], nlast[256];
+	struct stat st;
+	if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT))
+		return -EINVAL;
+	if ((flags & RENAME_EXCHANGE) && (flags & (RENAME_NOREPLACE | RENAME_WHITEOUT)))
+		return -EINVAL;
+	long r = walk_parent_at(t, olddir, oldp, &op, olast);
+	if (r)
+		return r;
+	r = walk_parent_at(t, newdir, newp, &np, nlast);
+	if (r) {
+		dentry_put(op);
+		return r;
+	}
+	bool xchg = flags & RENAME_EXCHANGE;
+	if (is_dots(olast) || is_dots(nlast))
+		r = -EBUSY;
+	else if (op->mnt != np->mnt)
+		r = -EXDEV;
+	else if (!op->ops || !op->ops->rename)
+		r = -EROFS;
+	else if (flags & RENAME_WHITEOUT)
+		r = -EINVAL; /* overlay whiteouts: not on this tmpfs */
+	if (r)
+		goto out;
+	dentry_getattr(op, &st);
+	if ((r = vfs_permission(&t->cred, &st, MAY_EXEC)))
+		goto out;
+	dentry_getattr(np, &st);
+	if ((r = vfs_permission(&t->cred, &st, MAY_EXEC)))
+		goto out;
+	if ((r = dentry_lookup(op, olast, &old)))
+		goto out;
+	r = dentry_lookup(np, nlast, &new);
+	if (r && r != -ENOENT)
+		goto out;
+	if (r && xchg)
+		goto out;
+	r = 0;
+	if (new && (flags & RENAME_NOREPLACE)) {
+		r = -EEXIST;
+		goto out;
+	}
+	dentry_getattr(old, &st);
+	bool odir = S_ISDIR(st.st_mode);
+	if ((r = vfs_may_delete(&t->cred, op, old, odir)))
+		goto out;
+	if (new) {
+		struct stat nst;
+		dentry_getattr(new, &nst);
+		r = vfs_may_delete(&t->cred, np, new, xchg ? S_ISDIR(nst.st_mode) : odir);
+	} else {
+		r = vfs_may_create(&t->cred, np);
+	}
+	if (r)
+		goto out;
+	/* A directory changing parent rewrites its "..": write access to it. */
+	if (odir && !same_node(op, np))
+		r = vfs_permission(&t->cred, &st, MAY_WRITE);
+	if (!r)
+		r = op->ops->rename(op, olast, np, nlast, flags);
+out:
+	dentry_put(old);
+	dentry_put(new);
+	dentry_put(op);
+	dentry_put(np);
+	return r;
+}
+
+DEFINE_SYSCALL(rename, R_INT, A_STR, A_STR)
+{
+	return do_rename(t, AT_FDCWD, a[0], AT_FDCWD, a[1], 0);
+}
 
 DEFINE_SYSCALL(renameat, R_INT, A_DIRFD, A_STR, A_DIRFD, A_STR)
 {
-	return do_rename(t, (int)a[0], a[1], (int)a[2], a[3]);
+	return do_rename(t, (int)a[0], a[1], (int)a[2], a[3], 0);
 }
 
 DEFINE_SYSCALL(renameat2, R_INT, A_DIRFD, A_STR, A_DIRFD, A_STR, A_HEX)
 {
-	if (a[4] & ~7ULL) /* RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT */
+	if (a[4] >> 32)
 		return -EINVAL;
-	return do_rename(t, (int)a[0], a[1], (int)a[2], a[3]);
+	return do_rename(t, (int)a[0], a[1], (int)a[2], a[3], (unsigned)a[4]);
 }
 
-DEFINE_SYSCALL(chmod, R_INT, A_STR, A_OCT) { return erofs_path(t, AT_FDCWD, a[0], true, false); }
+/* ---- attribute changes ---- */
+
+/* Applies sa to d through its filesystem: EROFS when it has no setattr. */
+static long setattr(struct dentry *d, const struct synth_setattr *sa)
+{
+	if (!d || !d->ops || !d->ops->setattr)
+		return -EROFS;
+	return d->ops->setattr(d, sa);
+}
+
+/* Resolves (dirfd, upath) for an attribute change: a dentry (a new
+ * reference), or -errno (EROFS for a file with no dentry: stdio). */
+static long attr_target(struct task *t, int dirfd, uint64_t upath, bool follow, bool empty_ok,
+			struct dentry **out)
+{
+	struct file *f = NULL;
+	long r = walk_at_user(t, dirfd, upath, follow ? WALK_FOLLOW : 0, empty_ok, out, &f);
+	if (r)
+		return r;
+	if (f)
+		file_put(f);
+	return *out ? 0 : -EROFS;
+}
+
+/* The dentry of fd for f*() calls: EBADF for O_PATH files, EROFS for
+ * files without one (stdio, pipes). */
+static long fd_target(struct task *t, int fd, struct dentry **out)
+{
+	struct file *f = fget(t, fd);
+	if (!f)
+		return -EBADF;
+	long r = file_is_path(f) ? -EBADF : f->dentry ? 0 : -EROFS;
+	if (!r)
+		*out = dentry_get(f->dentry);
+	file_put(f);
+	return r;
+}
+
+static long chmod_dentry(struct task *t, struct dentry *d, mode_t mode)
+{
+	struct stat st;
+	long r = -EROFS;
+	if (d->ops && d->ops->setattr) {
+		dentry_getattr(d, &st);
+		if (!vfs_owner_or_capable(&t->cred, &st)) {
+			r = -EPERM;
+		} else {
+			struct synth_setattr sa = {.mask = SA_MODE, .mode = mode & 07777};
+			/* Set-group-id needs the group, or CAP_FSETID. */
+			if (!S_ISDIR(st.st_mode) && !cred_in_group(&t->cred, st.st_gid) &&
+			    !cred_capable(&t->cred, CAP_FSETID))
+				sa.mode &= ~S_ISGID;
+			r = setattr(d, &sa);
+		}
+	}
+	dentry_put(d);
+	return r;
+}
+
+static long do_chmod(struct task *t, int dirfd, uint64_t upath, mode_t mode, bool follow,
+		     bool empty_ok)
+{
+	struct dentry *d;
+	long r = attr_target(t, dirfd, upath, follow, empty_ok, &d);
+	return r ? r : chmod_dentry(t, d, mode);
+}
+
+DEFINE_SYSCALL(chmod, R_INT, A_STR, A_OCT)
+{
+	return do_chmod(t, AT_FDCWD, a[0], (mode_t)a[1], true, false);
+}
 
 DEFINE_SYSCALL(fchmodat, R_INT, A_DIRFD, A_STR, A_OCT)
 {
-	return erofs_path(t, (int)a[0], a[1], true, false);
+	return do_chmod(t, (int)a[0], a[1], (mode_t)a[2], true, false);
 }
 
-DEFINE_SYSCALL(fchmod, R_INT, A_FD, A_OCT) { return erofs_fd(t, (int)a[0]); }
+DEFINE_SYSCALL(fchmod, R_INT, A_FD, A_OCT)
+{
+	struct dentry *d;
+	long r = fd_target(t, (int)a[0], &d);
+	return r ? r : chmod_dentry(t, d, (mode_t)a[1]);
+}
+
+static long chown_dentry(struct task *t, struct dentry *d, uid_t uid, gid_t gid)
+{
+	struct stat st;
+	long r = -EROFS;
+	if (d->ops && d->ops->setattr) {
+		dentry_getattr(d, &st);
+		bool can_chown = cred_capable(&t->cred, CAP_CHOWN);
+		bool owner = t->cred.fsuid == st.st_uid;
+		struct synth_setattr sa = {0};
+		r = 0;
+		if (uid != (uid_t)-1) {
+			if (uid != st.st_uid && !can_chown)
+				r = -EPERM;
+			else if (uid == st.st_uid && !owner && !can_chown)
+				r = -EPERM;
+			sa.mask |= SA_UID;
+			sa.uid = uid;
+		}
+		if (!r && gid != (gid_t)-1) {
+			if (!can_chown && !(owner && (gid == st.st_gid || cred_in_group(&t->cred, gid))))
+				r = -EPERM;
+			sa.mask |= SA_GID;
+			sa.gid = gid;
+		}
+		if (!r && !S_ISDIR(st.st_mode) && (sa.mask & (SA_UID | SA_GID))) {
+			/* A new owner never inherits set-id bits (Linux's
+			 * ATTR_KILL_SUID/SGID). */
+			mode_t m = st.st_mode & 07777;
+			mode_t nm = m & ~S_ISUID;
+			if (m & S_IXGRP)
+				nm &= ~S_ISGID;
+			if (nm != m) {
+				sa.mask |= SA_MODE;
+				sa.mode = nm;
+			}
+		}
+		if (!r)
+			r = setattr(d, &sa);
+	}
+	dentry_put(d);
+	return r;
+}
+
+static long do_chown(struct task *t, int dirfd, uint64_t upath, uid_t uid, gid_t gid, bool follow,
+		     bool empty_ok)
+{
+	struct dentry *d;
+	long r = attr_target(t, dirfd, upath, follow, empty_ok, &d);
+	return r ? r : chown_dentry(t, d, uid, gid);
+}
 
 DEFINE_SYSCALL(chown, R_INT, A_STR, A_INT, A_INT)
 {
-	return erofs_path(t, AT_FDCWD, a[0], true, false);
+	return do_chown(t, AT_FDCWD, a[0], (uid_t)a[1], (gid_t)a[2], true, false);
 }
 
 DEFINE_SYSCALL(lchown, R_INT, A_STR, A_INT, A_INT)
 {
-	return erofs_path(t, AT_FDCWD, a[0], false, false);
+	return do_chown(t, AT_FDCWD, a[0], (uid_t)a[1], (gid_t)a[2], false, false);
 }
 
 DEFINE_SYSCALL(fchownat, R_INT, A_DIRFD, A_STR, A_INT, A_INT, A_HEX)
@@ -269,21 +612,37 @@ DEFINE_SYSCALL(fchownat, R_INT, A_DIRFD, A_STR, A_INT, A_INT, A_HEX)
 	int flags = (int)a[4];
 	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
-	return erofs_path(t, (int)a[0], a[1], !(flags & AT_SYMLINK_NOFOLLOW),
-			  flags & AT_EMPTY_PATH);
+	return do_chown(t, (int)a[0], a[1], (uid_t)a[2], (gid_t)a[3],
+			!(flags & AT_SYMLINK_NOFOLLOW), flags & AT_EMPTY_PATH);
 }
 
-DEFINE_SYSCALL(fchown, R_INT, A_FD, A_INT, A_INT) { return erofs_fd(t, (int)a[0]); }
+DEFINE_SYSCALL(fchown, R_INT, A_FD, A_INT, A_INT)
+{
+	struct dentry *d;
+	long r = fd_target(t, (int)a[0], &d);
+	return r ? r : chown_dentry(t, d, (uid_t)a[1], (gid_t)a[2]);
+}
 
 DEFINE_SYSCALL(truncate, R_INT, A_STR, A_INT)
 {
 	struct dentry *d;
+	struct stat st;
 	if ((int64_t)a[1] < 0)
 		return -EINVAL;
 	long r = walk_at_user(t, AT_FDCWD, a[0], WALK_FOLLOW, false, &d, NULL);
 	if (r)
 		return r;
-	r = S_ISDIR(d->st.st_mode) ? -EISDIR : !S_ISREG(d->st.st_mode) ? -EINVAL : -EROFS;
+	dentry_getattr(d, &st);
+	if (S_ISDIR(st.st_mode))
+		r = -EISDIR;
+	else if (!S_ISREG(st.st_mode))
+		r = -EINVAL;
+	else if (!d->ops || !d->ops->setattr)
+		r = -EROFS;
+	else if (!(r = vfs_permission(&t->cred, &st, MAY_WRITE))) {
+		struct synth_setattr sa = {.mask = SA_SIZE, .size = (int64_t)a[1]};
+		r = setattr(d, &sa);
+	}
 	dentry_put(d);
 	return r;
 }
@@ -300,29 +659,130 @@ DEFINE_SYSCALL(ftruncate, R_INT, A_FD, A_INT)
 		r = -EINVAL;
 	else if (!f->dentry || !S_ISREG(f->dentry->st.st_mode))
 		r = -EINVAL;
-	else
-		r = -EROFS;
+	else {
+		struct synth_setattr sa = {.mask = SA_SIZE, .size = (int64_t)a[1]};
+		r = setattr(f->dentry, &sa);
+	}
 	file_put(f);
+	return r;
+}
+
+/* ---- times ---- */
+
+#ifndef UTIME_NOW
+#define UTIME_NOW ((1l << 30) - 1l)
+#define UTIME_OMIT ((1l << 30) - 2l)
+#endif
+
+/* Sets d's atime/mtime from ts (NULL: both now; UTIME_NOW/UTIME_OMIT per
+ * field), with utimensat's permission rules.  Consumes d. */
+static long utimes_dentry(struct task *t, struct dentry *d, const struct timespec *ts)
+{
+	struct synth_setattr sa = {.mask = SA_ATIME | SA_MTIME};
+	struct timespec now;
+	struct stat st;
+	long r = 0;
+	clock_gettime(CLOCK_REALTIME, &now);
+	bool all_now = !ts || (ts[0].tv_nsec == UTIME_NOW && ts[1].tv_nsec == UTIME_NOW);
+	sa.atime = sa.mtime = now;
+	if (ts) {
+		for (int i = 0; i < 2; i++) {
+			long ns = ts[i].tv_nsec;
+			if (ns != UTIME_NOW && ns != UTIME_OMIT && (ns < 0 || ns >= 1000000000)) {
+				r = -EINVAL;
+				goto out;
+			}
+		}
+		if (ts[0].tv_nsec == UTIME_OMIT)
+			sa.mask &= ~SA_ATIME;
+		else if (ts[0].tv_nsec != UTIME_NOW)
+			sa.atime = ts[0];
+		if (ts[1].tv_nsec == UTIME_OMIT)
+			sa.mask &= ~SA_MTIME;
+		else if (ts[1].tv_nsec != UTIME_NOW)
+			sa.mtime = ts[1];
+		if (!sa.mask)
+			goto out;
+	}
+	if (!d->ops || !d->ops->setattr) {
+		r = -EROFS;
+		goto out;
+	}
+	dentry_getattr(d, &st);
+	/* "Now" needs write access or ownership; other times ownership. */
+	if (!vfs_owner_or_capable(&t->cred, &st)) {
+		if (!all_now)
+			r = -EPERM;
+		else if (vfs_permission(&t->cred, &st, MAY_WRITE))
+			r = -EACCES;
+	}
+	if (!r)
+		r = setattr(d, &sa);
+out:
+	dentry_put(d);
 	return r;
 }
 
 DEFINE_SYSCALL(utimensat, R_INT, A_DIRFD, A_STR, A_PTR, A_HEX)
 {
 	int flags = (int)a[3];
+	struct timespec ts[2];
+	struct dentry *d;
+	long r;
 	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH))
 		return -EINVAL;
+	if (a[2] && mm_copy_in(t->mm, ts, a[2], sizeof ts))
+		return -EFAULT;
 	/* A NULL path is futimens() on dirfd. */
-	if (!a[1])
-		return (int)a[0] == AT_FDCWD ? -EFAULT : erofs_fd(t, (int)a[0]);
-	return erofs_path(t, (int)a[0], a[1], !(flags & AT_SYMLINK_NOFOLLOW),
-			  flags & AT_EMPTY_PATH);
+	if (!a[1]) {
+		if ((int)a[0] == AT_FDCWD)
+			return -EFAULT;
+		r = fd_target(t, (int)a[0], &d);
+	} else {
+		r = attr_target(t, (int)a[0], a[1], !(flags & AT_SYMLINK_NOFOLLOW),
+				flags & AT_EMPTY_PATH, &d);
+	}
+	return r ? r : utimes_dentry(t, d, a[2] ? ts : NULL);
 }
 
-DEFINE_SYSCALL(utimes, R_INT, A_STR, A_PTR) { return erofs_path(t, AT_FDCWD, a[0], true, false); }
+/* utimes/futimesat: struct timeval pairs (NULL: now). */
+static long do_utimes(struct task *t, int dirfd, uint64_t upath, uint64_t utv)
+{
+	struct timeval tv[2];
+	struct timespec ts[2];
+	struct dentry *d;
+	if (utv) {
+		if (mm_copy_in(t->mm, tv, utv, sizeof tv))
+			return -EFAULT;
+		for (int i = 0; i < 2; i++) {
+			if (tv[i].tv_usec < 0 || tv[i].tv_usec >= 1000000)
+				return -EINVAL;
+			ts[i].tv_sec = tv[i].tv_sec;
+			ts[i].tv_nsec = tv[i].tv_usec * 1000;
+		}
+	}
+	long r = attr_target(t, dirfd, upath, true, false, &d);
+	return r ? r : utimes_dentry(t, d, utv ? ts : NULL);
+}
 
-DEFINE_SYSCALL(utime, R_INT, A_STR, A_PTR) { return erofs_path(t, AT_FDCWD, a[0], true, false); }
+DEFINE_SYSCALL(utimes, R_INT, A_STR, A_PTR) { return do_utimes(t, AT_FDCWD, a[0], a[1]); }
 
 DEFINE_SYSCALL(futimesat, R_INT, A_DIRFD, A_STR, A_PTR)
 {
-	return erofs_path(t, (int)a[0], a[1], true, false);
+	return do_utimes(t, (int)a[0], a[1], a[2]);
+}
+
+DEFINE_SYSCALL(utime, R_INT, A_STR, A_PTR)
+{
+	struct utimbuf ub;
+	struct timespec ts[2];
+	struct dentry *d;
+	if (a[1]) {
+		if (mm_copy_in(t->mm, &ub, a[1], sizeof ub))
+			return -EFAULT;
+		ts[0] = (struct timespec){.tv_sec = ub.actime};
+		ts[1] = (struct timespec){.tv_sec = ub.modtime};
+	}
+	long r = attr_target(t, AT_FDCWD, a[0], true, false, &d);
+	return r ? r : utimes_dentry(t, d, a[1] ? ts : NULL);
 }

@@ -103,6 +103,34 @@ int walk_parent_at(struct task *t, int dirfd, uint64_t upath, struct dentry **pa
 
 /* ---- open and close ---- */
 
+/* open(O_CREAT) of a name that does not exist: made by the parent's
+ * filesystem (EROFS on the read-only root), mode less the umask.  0 with
+ * the new file's dentry in *out. */
+static int open_create(struct task *t, int dirfd, const char *path, mode_t mode,
+		       struct dentry **out)
+{
+	struct dentry *parent, *start = NULL;
+	char last[256];
+	int r = path[0] == '/' ? 0 : dirfd_start(t, dirfd, &start);
+	if (!r)
+		r = vfs_walk_parent(t, start, path, &parent, last);
+	dentry_put(start);
+	if (r)
+		return r;
+	if (path[strlen(path) - 1] == '/' || !*last || !strcmp(last, ".") || !strcmp(last, ".."))
+		r = -EISDIR;
+	else if (!parent->ops || !parent->ops->create)
+		r = -EROFS;
+	else if (!(r = vfs_may_create(&t->cred, parent))) {
+		pthread_mutex_lock(&t->fs->lock);
+		mode_t umask = t->fs->umask;
+		pthread_mutex_unlock(&t->fs->lock);
+		r = parent->ops->create(parent, last, mode & 07777 & ~umask, &t->cred, out);
+	}
+	dentry_put(parent);
+	return r;
+}
+
 /* O_TMPFILE without the O_DIRECTORY bit glibc folds into it. */
 #define TMPFILE_BIT 020000000
 
@@ -124,22 +152,18 @@ static long do_open(struct task *t, int dirfd, uint64_t upath, int flags, mode_t
 	int wf = (follow ? WALK_FOLLOW : 0) | ((flags & O_DIRECTORY) ? WALK_DIR : 0);
 
 	r = walk_at(t, dirfd, path, wf, false, &d, NULL);
+	bool created = false;
 	if ((flags & O_CREAT) && !(flags & TMPFILE_BIT)) {
 		if (r == -ENOENT) {
-			/* Creating: the read-only root refuses if the parent exists. */
-			struct dentry *parent;
-			char last[256];
-			struct dentry *start = NULL;
-			int pr = path[0] == '/' ? 0 : dirfd_start(t, dirfd, &start);
-			if (!pr)
-				pr = vfs_walk_parent(t, start, path, &parent, last);
-			dentry_put(start);
-			if (pr)
-				return pr;
-			dentry_put(parent);
-			return path[strlen(path) - 1] == '/' ? -EISDIR : -EROFS;
-		}
-		if (r == 0 && (flags & O_EXCL)) {
+			r = open_create(t, dirfd, path, mode, &d);
+			/* Another task made it first: open theirs. */
+			if (r == -EEXIST && !(flags & O_EXCL))
+				r = walk_at(t, dirfd, path, wf, false, &d, NULL);
+			else if (!r)
+				created = true;
+			if (r)
+				return r;
+		} else if (r == 0 && (flags & O_EXCL)) {
 			dentry_put(d);
 			return -EEXIST;
 		}
@@ -147,11 +171,15 @@ static long do_open(struct task *t, int dirfd, uint64_t upath, int flags, mode_t
 	if (r)
 		return r;
 	if (flags & TMPFILE_BIT) {
-		r = S_ISDIR(d->st.st_mode) ? -EROFS : -ENOTDIR;
+		/* Unnamed files are not supported by tmpfs yet. */
+		r = !S_ISDIR(d->st.st_mode) ? -ENOTDIR : d->ops && d->ops->create ? -EOPNOTSUPP
+										 : -EROFS;
 		goto out;
 	}
 	if (!(flags & O_PATH)) {
-		if (S_ISLNK(d->st.st_mode)) {
+		struct stat st;
+		dentry_getattr(d, &st);
+		if (S_ISLNK(st.st_mode)) {
 			r = -ELOOP;
 			goto out;
 		}
@@ -160,7 +188,7 @@ static long do_open(struct task *t, int dirfd, uint64_t upath, int flags, mode_t
 			may |= MAY_READ;
 		if (acc == O_WRONLY || acc == O_RDWR || (flags & O_TRUNC))
 			may |= MAY_WRITE;
-		if (S_ISDIR(d->st.st_mode) && (may & MAY_WRITE)) {
+		if (S_ISDIR(st.st_mode) && (may & MAY_WRITE)) {
 			r = -EISDIR;
 			goto out;
 		}
@@ -168,7 +196,8 @@ static long do_open(struct task *t, int dirfd, uint64_t upath, int flags, mode_t
 			r = -EINVAL;
 			goto out;
 		}
-		r = vfs_permission(&t->cred, &d->st, may);
+		/* The creator may open what it made, whatever the mode says. */
+		r = created ? 0 : vfs_permission(&t->cred, &st, may);
 		if (r)
 			goto out;
 		/* The root is read-only: writing a file or directory of it is

@@ -39,7 +39,7 @@ static long stat_at(struct task *t, int dirfd, uint64_t upath, int flags, struct
 		r = f->ops->fstat ? f->ops->fstat(f, st) : -EINVAL;
 		file_put(f);
 	} else {
-		*st = d->st;
+		dentry_getattr(d, st);
 	}
 	dentry_put(d);
 	return r;
@@ -146,11 +146,15 @@ static long do_access(struct task *t, int dirfd, uint64_t upath, int mode, int f
 			goto out; /* stdio: the host decided when it was opened */
 	}
 	if (!r) {
-		mode_t m = d->st.st_mode;
-		if ((mode & W_OK) && (S_ISREG(m) || S_ISDIR(m) || S_ISLNK(m)))
+		struct stat st;
+		dentry_getattr(d, &st);
+		mode_t m = st.st_mode;
+		/* Writable filesystems answer with the permission bits. */
+		bool ro = !d->ops || !d->ops->setattr;
+		if ((mode & W_OK) && ro && (S_ISREG(m) || S_ISDIR(m) || S_ISLNK(m)))
 			r = -EROFS;
 		else if (mode)
-			r = vfs_permission(&t->cred, &d->st,
+			r = vfs_permission(&t->cred, &st,
 					   ((mode & R_OK) ? MAY_READ : 0) |
 					       ((mode & W_OK) ? MAY_WRITE : 0) |
 					       ((mode & X_OK) ? MAY_EXEC : 0));
@@ -221,6 +225,8 @@ DEFINE_SYSCALL(readlinkat, R_INT, A_DIRFD, A_STR, A_BUFOUT, A_UINT)
 static long statfs_dentry(struct dentry *d, struct statfs *sf)
 {
 	memset(sf, 0, sizeof *sf);
+	if (d->ops && d->ops->statfs)
+		return d->ops->statfs(d, sf);
 	if (d->mnt) {
 		/* A synthetic filesystem: its magic, nothing to count. */
 		sf->f_type = (typeof(sf->f_type))d->mnt->magic;

@@ -9,6 +9,7 @@
 
 #include "common/log.h"
 #include "sentry/fs/gofer/client.h"
+#include "sentry/kernel/task.h"
 
 #define HASH_BUCKETS 4096
 /* Unreferenced dentries kept before the oldest are dropped; each positive
@@ -148,6 +149,48 @@ void dentry_put(struct dentry *d)
 	put_locked(d, &dead);
 	pthread_mutex_unlock(&dcache_lock);
 	free_dead(dead);
+}
+
+void dentry_getattr(struct dentry *d, struct stat *st)
+{
+	if (!d->ops || !d->ops->getattr || d->ops->getattr(d, st))
+		*st = d->st;
+}
+
+#define CAP_FOWNER 3
+
+bool vfs_owner_or_capable(const struct cred *c, const struct stat *st)
+{
+	return c->fsuid == st->st_uid || (c->cap_effective & (1ULL << CAP_FOWNER));
+}
+
+int vfs_may_create(const struct cred *c, struct dentry *dir)
+{
+	struct stat st;
+	dentry_getattr(dir, &st);
+	return vfs_permission(c, &st, MAY_WRITE | MAY_EXEC);
+}
+
+int vfs_may_delete(const struct cred *c, struct dentry *dir, struct dentry *victim, bool isdir)
+{
+	struct stat ds, vs;
+	dentry_getattr(dir, &ds);
+	dentry_getattr(victim, &vs);
+	int r = vfs_permission(c, &ds, MAY_WRITE | MAY_EXEC);
+	if (r)
+		return r;
+	/* Sticky directories (/tmp, /dev/shm): only the owners may remove. */
+	if ((ds.st_mode & S_ISVTX) && c->fsuid != ds.st_uid && !vfs_owner_or_capable(c, &vs))
+		return -EPERM;
+	if (isdir) {
+		if (!S_ISDIR(vs.st_mode))
+			return -ENOTDIR;
+		if (victim->mounted || (victim->mnt && victim->mnt->root == victim))
+			return -EBUSY;
+	} else if (S_ISDIR(vs.st_mode)) {
+		return -EISDIR;
+	}
+	return 0;
 }
 
 struct dentry *vfs_root(void) { return root_dentry ? dentry_get(root_dentry) : NULL; }

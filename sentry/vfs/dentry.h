@@ -68,6 +68,17 @@ struct dentry *vfs_cross_mount(struct dentry *d);
  * CAP_DAC_READ_SEARCH honoured; exec of a non-directory needs an x bit). */
 int vfs_permission(const struct cred *cred, const struct stat *st, int mask);
 
+/* Linux's may_create: search and write permission on dir (fresh
+ * attributes).  0 or -EACCES. */
+int vfs_may_create(const struct cred *cred, struct dentry *dir);
+/* Linux's may_delete for removing or renaming victim out of dir: write and
+ * search on dir (EACCES), the sticky bit (EPERM unless the caller owns the
+ * file or dir or has CAP_FOWNER), then the type: isdir wants a directory
+ * (ENOTDIR; EBUSY for a mount root), otherwise a non-directory (EISDIR). */
+int vfs_may_delete(const struct cred *cred, struct dentry *dir, struct dentry *victim, bool isdir);
+/* Whether cred may act as the owner of st (fsuid matches, or CAP_FOWNER). */
+bool vfs_owner_or_capable(const struct cred *cred, const struct stat *st);
+
 /* Walk flags. */
 #define WALK_FOLLOW 1 /* follow a trailing symlink */
 #define WALK_DIR 2    /* the result must be a directory */

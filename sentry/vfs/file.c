@@ -60,12 +60,20 @@ static void backing_get(void *obj) { file_get(obj); }
 
 static void backing_put(void *obj) { file_put(obj); }
 
+static int64_t backing_frame(void *obj, uint64_t pgoff)
+{
+	struct file *f = obj;
+	return f->dentry->ops->frame(f->dentry, pgoff);
+}
+
 void file_backing(struct file *f, struct mm_backing *out)
 {
 	out->pread = backing_pread;
 	out->get = backing_get;
 	out->put = backing_put;
 	out->obj = file_get(f);
+	/* Memory-backed files map their own frames (shared mappings share). */
+	out->frame = f->dentry && f->dentry->ops && f->dentry->ops->frame ? backing_frame : NULL;
 }
 
 /* O_PATH files only name their dentry: every I/O op is refused by the

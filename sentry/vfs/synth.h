@@ -1,4 +1,4 @@
-/* Synthetic filesystems (proc now; tmpfs, devfs, sysfs later): a mount table
+/* Synthetic filesystems (proc, tmpfs; devfs, sysfs later): a mount table
  * that grafts a filesystem's root over a directory of the gofer tree,
  * dentries whose behaviour comes from an ops table instead of the gofer, and
  * two ready-made kinds of open file (generated text, directory listings).
@@ -6,7 +6,8 @@
  * A synthetic dentry is a struct dentry with ops set.  It is not cached:
  * every walk asks the filesystem again (lookup), and the dentry is freed
  * (ops->release) when its last reference goes.  Its st is filled by the
- * filesystem when it is made and is what stat(2) reports.
+ * filesystem when it is made and is what stat(2) reports, unless the
+ * filesystem has a getattr op (writable ones: attributes change later).
  *
  * A mount's root dentry takes the mount point's name and parent, so ".."
  * from it leaves the filesystem and dentry_path() gives "/proc/..." paths.
@@ -20,9 +21,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/stat.h>
+#include <time.h>
 
+struct cred;
 struct dentry;
 struct file;
+struct statfs;
+struct synth_setattr;
 
 struct vfs_mount {
 	int id;                    /* mountinfo's mount id (the gofer root is 1) */
@@ -61,7 +66,64 @@ struct dentry_ops {
 	int (*follow)(struct dentry *d, struct dentry **out);
 	/* Frees fsdata when the dentry goes (no VFS lock held). */
 	void (*release)(struct dentry *d);
+
+	/* ---- Writable filesystems (tmpfs).  All optional: a NULL op makes
+	 * the call fail with EROFS.  The syscall layer has walked to the
+	 * parent dir, checked that name is a real component (not "", ".",
+	 * ".."), that both sides of a rename/link are in the same mount, and
+	 * every permission (search and write on dir, the sticky bit, owner
+	 * checks of setattr).  The filesystem checks what needs its own lock:
+	 * EEXIST, ENOENT, ENOTEMPTY, ENOTDIR/EISDIR, loops, ENOSPC. ---- */
+
+	/* Fresh attributes of d (d->st is a snapshot taken at lookup).  NULL:
+	 * d->st is always current. */
+	int (*getattr)(struct dentry *d, struct stat *st);
+	/* New nodes belong to c's fsuid/fsgid (or dir's gid when dir is
+	 * set-group-id); mode holds the permission bits, umask applied. */
+	/* A regular file: 0 with its dentry in *out (a new reference). */
+	int (*create)(struct dentry *dir, const char *name, mode_t mode, const struct cred *c,
+		      struct dentry **out);
+	int (*mkdir)(struct dentry *dir, const char *name, mode_t mode, const struct cred *c);
+	/* mode's type is S_IFIFO, S_IFSOCK, S_IFCHR or S_IFBLK. */
+	int (*mknod)(struct dentry *dir, const char *name, mode_t mode, dev_t rdev,
+		     const struct cred *c);
+	int (*symlink)(struct dentry *dir, const char *name, const char *target,
+		       const struct cred *c);
+	/* A new name for the non-directory old under dir. */
+	int (*link)(struct dentry *old, struct dentry *dir, const char *name);
+	/* Removes a non-directory (unlink) or an empty directory (rmdir). */
+	int (*unlink)(struct dentry *dir, const char *name);
+	int (*rmdir)(struct dentry *dir, const char *name);
+	/* flags: 0, RENAME_NOREPLACE or RENAME_EXCHANGE (both dirs in the
+	 * same mount). */
+	int (*rename)(struct dentry *odir, const char *oname, struct dentry *ndir,
+		      const char *nname, unsigned flags);
+	/* Applies the changes sa->mask names (SA_*); ctime becomes now. */
+	int (*setattr)(struct dentry *d, const struct synth_setattr *sa);
+	/* statfs(2) of the filesystem d is in.  NULL: magic only. */
+	int (*statfs)(struct dentry *d, struct statfs *sf);
+	/* mm_backing.frame for a mapping of regular file d (mm.h). */
+	int64_t (*frame)(struct dentry *d, uint64_t pgoff);
 };
+
+/* What setattr changes. */
+#define SA_MODE 1  /* permission bits (07777) */
+#define SA_UID 2
+#define SA_GID 4
+#define SA_SIZE 8  /* regular files: truncate or extend with zeros */
+#define SA_ATIME 16
+#define SA_MTIME 32
+struct synth_setattr {
+	unsigned mask;
+	mode_t mode;
+	uid_t uid;
+	gid_t gid;
+	int64_t size;
+	struct timespec atime, mtime;
+};
+
+/* Fresh attributes of d: ops->getattr when it has one, else d->st. */
+void dentry_getattr(struct dentry *d, struct stat *st);
 
 #define SYNTH_FOLLOW_TEXT 1
 

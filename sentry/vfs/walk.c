@@ -89,7 +89,15 @@ static int walk_path(struct walk *w, const char *rest, int flags, bool stop_last
 			strcpy(last, name);
 			break;
 		}
-		int r = vfs_permission(&w->t->cred, &w->cur->st, MAY_EXEC);
+		int r;
+		if (w->cur->ops && w->cur->ops->getattr) {
+			/* A writable filesystem's modes change after lookup. */
+			struct stat st;
+			dentry_getattr(w->cur, &st);
+			r = vfs_permission(&w->t->cred, &st, MAY_EXEC);
+		} else {
+			r = vfs_permission(&w->t->cred, &w->cur->st, MAY_EXEC);
+		}
 		if (r)
 			return r;
 		if (!strcmp(name, ".")) {

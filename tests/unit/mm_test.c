@@ -426,7 +426,7 @@ static void fake_put(void *obj) { file_refs--; }
 static void test_file_mapping(void **state)
 {
 	struct mm *mm = *state;
-	struct mm_backing b = {fake_pread, fake_get, fake_put, &file_refs};
+	struct mm_backing b = {.pread = fake_pread, .get = fake_get, .put = fake_put, .obj = &file_refs};
 	file_refs = 0;
 	file_reads = 0;
 	long a = mm_mmap_named(mm, 0, 3 * PG, PROT_READ, MAP_PRIVATE, &b, 0, "/etc/fake");
@@ -620,7 +620,7 @@ static void test_memfile(void **state)
 static void test_maps(void **state)
 {
 	struct mm *mm = *state;
-	struct mm_backing b = {fake_pread, fake_get, fake_put, &file_refs};
+	struct mm_backing b = {.pread = fake_pread, .get = fake_get, .put = fake_put, .obj = &file_refs};
 	mm_set_brk_start(mm, 0x555555560000UL);
 	assert_int_equal(mm_mmap_named(mm, 0x555555554000UL, 2 * PG, PROT_READ | PROT_EXEC,
 				       MAP_PRIVATE | MAP_FIXED, &b, 0x1000, "/usr/bin/cat"),
