@@ -7,10 +7,16 @@
 
 const struct platform *pf;
 
+/* Weak, so that a unit test linking one platform's folder still links. */
+#pragma weak platform_ptrace
+#pragma weak platform_kvm
+
 const struct platform *pf_lookup(const char *name)
 {
 	if (!strcmp(name, "ptrace"))
 		return &platform_ptrace;
+	if (!strcmp(name, "kvm"))
+		return &platform_kvm;
 	return NULL;
 }
 
