@@ -9,7 +9,7 @@ set -u
 
 # kvm joins this list when platform/kvm lands; a platform the host cannot
 # run (no /dev/kvm) is reported as skipped, not failed.
-PLATFORMS=${CVISOR_PLATFORMS:-"ptrace"}
+PLATFORMS=${CVISOR_PLATFORMS:-"ptrace kvm"}
 TIMEOUT=${CVISOR_TEST_TIMEOUT:-60}
 PATTERN=${1:-}
 
