@@ -19,9 +19,10 @@ static const char *const later_cmds[] = {
 
 const struct flag *cli_global_flags(struct cli_opts *o)
 {
-	static struct flag t[11];
+	static struct flag t[12];
 	struct flag *f = t;
 	*f++ = (struct flag){"platform", FLAG_STR, &o->platform};
+	*f++ = (struct flag){"overlay", FLAG_STR, &o->overlay};
 	*f++ = (struct flag){"strace", FLAG_BOOL, &o->strace};
 	*f++ = (struct flag){"debug", FLAG_BOOL, &o->debug};
 	*f++ = (struct flag){"debug-log", FLAG_STR, &o->debug_log};
@@ -39,6 +40,11 @@ int cli_validate(const struct cli_opts *o)
 {
 	if (!pf_lookup(o->platform)) {
 		fprintf(stderr, "cvisor: unknown platform \"%s\"\n", o->platform);
+		return 2;
+	}
+	if (strcmp(o->overlay, "root:memory") && strcmp(o->overlay, "none")) {
+		fprintf(stderr, "cvisor: unknown overlay mode \"%s\" (root:memory or none)\n",
+			o->overlay);
 		return 2;
 	}
 	if (strcmp(o->log_format, "text") && strcmp(o->log_format, "json")) {
@@ -82,6 +88,8 @@ void cli_usage(int fd)
 		    "\n"
 		    "Global flags (also accepted after `do`):\n"
 		    "  --platform NAME     ptrace (default)\n"
+		    "  --overlay MODE      root:memory (default: writes stay in memory) or\n"
+		    "                      none (read-only root)\n"
 		    "  --strace            log every system call of the application\n"
 		    "  --debug             debug logging\n"
 		    "  --debug-log FILE    append debug logs to FILE instead of stderr\n"
@@ -96,6 +104,7 @@ int cli_main(int argc, char **argv)
 {
 	struct cli_opts o = {
 	    .platform = "ptrace",
+	    .overlay = "root:memory",
 	    .debug_fd = -1,
 	    .root = "/run/cvisor",
 	    .log_format = "text",

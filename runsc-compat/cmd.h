@@ -10,6 +10,7 @@
 /* Global flags: given before the subcommand, or after it for `do`. */
 struct cli_opts {
 	const char *platform; /* --platform, default "ptrace" */
+	const char *overlay;  /* --overlay, default "root:memory" */
 	bool strace, debug;
 	const char *debug_log;	/* --debug-log FILE */
 	int debug_fd;		/* opened by cli_setup(), -1 without --debug-log */

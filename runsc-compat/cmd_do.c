@@ -202,7 +202,7 @@ int cmd_do(struct cli_opts *o, int argc, char **argv, int i)
 	if ((r = cli_setup(o)))
 		return r;
 
-	char cwd_buf[PATH_MAX + 2], fd_gofer[32], fd_sentry[32], fd_log[32], plat[64];
+	char cwd_buf[PATH_MAX + 2], fd_gofer[32], fd_sentry[32], fd_log[32], plat[64], ovl[64];
 	char *cwd = abs_cwd(cwd_flag, cwd_buf, sizeof cwd_buf);
 	char *cwd_arg = malloc(strlen(cwd) + 7);
 	const char **sargv = malloc((argc - i + 12) * sizeof *sargv);
@@ -222,6 +222,7 @@ int cmd_do(struct cli_opts *o, int argc, char **argv, int i)
 	snprintf(fd_sentry, sizeof fd_sentry, "--gofer-fd=%d", sv[1]);
 	snprintf(fd_log, sizeof fd_log, "--debug-log-fd=%d", o->debug_fd);
 	snprintf(plat, sizeof plat, "--platform=%s", o->platform);
+	snprintf(ovl, sizeof ovl, "--overlay=%s", o->overlay);
 
 	const char *gargv[8];
 	int n = 0;
@@ -239,6 +240,7 @@ int cmd_do(struct cli_opts *o, int argc, char **argv, int i)
 	sargv[n++] = argv[0];
 	sargv[n++] = "__sentry";
 	sargv[n++] = fd_sentry;
+	sargv[n++] = ovl;
 	sargv[n++] = plat;
 	if (o->strace)
 		sargv[n++] = "--strace";

@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "common/sandbox.h"
 #include "platform/platform.h"
+#include "sentry/fs/overlay/overlay.h"
 #include "sentry/fs/proc/procfs.h"
 #include "sentry/fs/tmpfs/tmpfs.h"
 #include "sentry/kernel/fdtable.h"
@@ -34,6 +35,7 @@ struct sentry_opts {
 	int debug_fd;
 	bool debug;
 	const char *platform;
+	const char *overlay;
 	const char *cwd;
 	char **argv;
 };
@@ -41,7 +43,11 @@ struct sentry_opts {
 static void parse(int argc, char **argv, struct sentry_opts *o)
 {
 	int i;
-	*o = (struct sentry_opts){.gofer_fd = -1, .debug_fd = -1, .platform = "ptrace", .cwd = "/"};
+	*o = (struct sentry_opts){.gofer_fd = -1,
+				  .debug_fd = -1,
+				  .platform = "ptrace",
+				  .overlay = "root:memory",
+				  .cwd = "/"};
 	for (i = 1; i < argc; i++) {
 		const char *s = argv[i];
 		if (!strcmp(s, "--")) {
@@ -53,6 +59,8 @@ static void parse(int argc, char **argv, struct sentry_opts *o)
 			o->debug_fd = atoi(s + 15);
 		} else if (!strncmp(s, "--platform=", 11)) {
 			o->platform = s + 11;
+		} else if (!strncmp(s, "--overlay=", 10)) {
+			o->overlay = s + 10;
 		} else if (!strncmp(s, "--cwd=", 6)) {
 			o->cwd = s + 6;
 		} else if (!strcmp(s, "--strace")) {
@@ -252,6 +260,10 @@ int sentry_main(int argc, char **argv)
 	 * that directory simply has none. */
 	if (tmpfs_mount("/dev/shm", 01777))
 		log_warn("cannot mount tmpfs on /dev/shm");
+	/* The writable root: a tmpfs upper layer over the gofer tree and
+	 * its mounts ("none": the gofer tree read-only, for now). */
+	if (overlay_root_init(o.overlay))
+		die_msg("--overlay=%s: cannot set up the root overlay", o.overlay);
 	if (sandbox_enter_empty())
 		die_msg("cannot isolate the sentry");
 	syscall_table_init();

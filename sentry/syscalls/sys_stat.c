@@ -279,8 +279,14 @@ DEFINE_SYSCALL(fstatfs, R_INT, A_FD, A_PTR)
 		r = statfs_dentry(f->dentry, &sf);
 	else
 		r = -ENOSYS;
-	if (!r && f->dentry && !f->dentry->mnt)
-		sf.f_flags |= ST_RDONLY;
+	if (!r && f->dentry && !f->dentry->mnt && !f->dentry->ops) {
+		/* A gofer file: read-only unless the overlay is the root. */
+		struct dentry *root = vfs_root(), *groot = vfs_gofer_root();
+		if (root == groot)
+			sf.f_flags |= ST_RDONLY;
+		dentry_put(root);
+		dentry_put(groot);
+	}
 	file_put(f);
 	if (r)
 		return r;

@@ -193,7 +193,32 @@ int vfs_may_delete(const struct cred *c, struct dentry *dir, struct dentry *vict
 	return 0;
 }
 
-struct dentry *vfs_root(void) { return root_dentry ? dentry_get(root_dentry) : NULL; }
+static struct dentry *top_root; /* the overlay's, when there is one */
+
+struct dentry *vfs_root(void)
+{
+	struct dentry *r = __atomic_load_n(&top_root, __ATOMIC_ACQUIRE);
+	if (!r)
+		r = root_dentry;
+	return r ? dentry_get(r) : NULL;
+}
+
+struct dentry *vfs_gofer_root(void) { return root_dentry ? dentry_get(root_dentry) : NULL; }
+
+void vfs_set_root(struct dentry *d) { __atomic_store_n(&top_root, d, __ATOMIC_RELEASE); }
+
+void dentry_set_parent(struct dentry *d, struct dentry *np)
+{
+	struct dentry *dead = NULL;
+	pthread_mutex_lock(&dcache_lock);
+	struct dentry *old = d->parent;
+	get_locked(np);
+	d->parent = np;
+	if (old)
+		put_locked(old, &dead);
+	pthread_mutex_unlock(&dcache_lock);
+	free_dead(dead);
+}
 
 int vfs_root_init(void)
 {

@@ -43,8 +43,19 @@ extern struct gofer_client vfs_gofer;
 
 struct dentry *dentry_get(struct dentry *d);
 void dentry_put(struct dentry *d);
-/* The root dentry of the gofer tree (a new reference). */
+/* The root dentry the sandbox sees (a new reference): the overlay's root
+ * once vfs_set_root installed it, else the gofer tree's. */
 struct dentry *vfs_root(void);
+/* The root dentry of the gofer tree itself (a new reference): mounts are
+ * made on its directories, and it is the overlay's lower layer. */
+struct dentry *vfs_gofer_root(void);
+/* Makes d (a reference the VFS keeps for good) the root vfs_root returns,
+ * before any fs context exists.  Once. */
+void vfs_set_root(struct dentry *d);
+/* Gives d the parent np (a new reference on it; the old parent's is
+ * dropped): the overlay hangs mounted filesystems' roots under its own
+ * dentries so that ".." and paths stay in the overlay. */
+void dentry_set_parent(struct dentry *d, struct dentry *np);
 /* Attaches to the gofer (already connected as vfs_gofer): the root dentry. */
 int vfs_root_init(void);
 /* Room for a symlink target and its NUL. */

@@ -54,7 +54,7 @@ int vfs_mount(const char *path, const char *fstype, const char *source, const ch
 	      unsigned long magic, const struct dentry_ops *root_ops, const struct stat *root_st,
 	      void *root_data)
 {
-	struct dentry *cur = vfs_root();
+	struct dentry *cur = vfs_gofer_root();
 	char name[256];
 	int r;
 

@@ -51,6 +51,7 @@ int tmpfs_inode_new(struct tmpfs_sb *sb, mode_t mode, uid_t uid, gid_t gid,
 	ino->sb = sb;
 	ino->refs = 1;
 	ino->st.st_ino = sb->next_ino++;
+	ino->st.st_dev = sb->dev;
 	ino->st.st_mode = mode;
 	ino->st.st_uid = uid;
 	ino->st.st_gid = gid;
@@ -144,7 +145,8 @@ int tmpfs_getattr(struct dentry *d, struct stat *st)
 	pthread_mutex_lock(&ino->sb->lock);
 	*st = ino->st;
 	pthread_mutex_unlock(&ino->sb->lock);
-	st->st_dev = d->st.st_dev;
+	if (!st->st_dev)
+		st->st_dev = d->st.st_dev;
 	return 0;
 }
 

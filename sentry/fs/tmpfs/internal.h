@@ -33,6 +33,7 @@ struct tmpfs_sb {
 	uint64_t max_pages, pages; /* data frames held by files */
 	uint64_t max_inodes, inodes;
 	uint64_t next_ino;
+	dev_t dev; /* st_dev of every node when unmounted (the overlay's upper) */
 };
 
 /* What each entry adds to a directory's st_size ("." and ".." make the
@@ -48,7 +49,9 @@ struct tmpfs_dirent {
 struct tmpfs_inode {
 	struct tmpfs_sb *sb;
 	int refs;	/* entries naming it + dentries of it */
-	struct stat st; /* st_dev unused (each dentry has its mount's) */
+	/* st_dev: 0 when mounted (each dentry has its mount's); the sb's dev
+	 * or a copied-up file's own when serving as an overlay's upper. */
+	struct stat st;
 	/* S_IFDIR: entries, and the directory holding this one (NULL for the
 	 * root and once removed; not a reference: a directory with
 	 * subdirectories cannot be removed). */
@@ -57,6 +60,7 @@ struct tmpfs_inode {
 	char *target;		  /* S_IFLNK */
 	struct tmpfs_pages pages; /* S_IFREG */
 	struct pipe *pipe;	  /* S_IFIFO */
+	bool opaque;		  /* S_IFDIR: an overlay upper dir hiding the lower one */
 };
 
 extern const struct dentry_ops tmpfs_dentry_ops;

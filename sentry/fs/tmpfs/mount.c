@@ -1,4 +1,5 @@
-/* The tmpfs dentry ops table and tmpfs_mount. */
+/* The tmpfs dentry ops table, tmpfs_mount, and the unmounted instance an
+ * overlay uses as its upper layer. */
 #include <errno.h>
 #include <stdlib.h>
 
@@ -45,4 +46,56 @@ int tmpfs_mount(const char *path, mode_t mode)
 	pthread_mutex_unlock(&root->sb->lock);
 	dentry_put(proto);
 	return 0;
+}
+
+struct dentry *tmpfs_new_unmounted(mode_t mode, dev_t dev)
+{
+	struct dentry *d = tmpfs_root_new(mode, 0);
+	if (!d)
+		return NULL;
+	struct tmpfs_inode *root = TMPFS_I(d);
+	root->sb->dev = dev;
+	root->st.st_dev = dev;
+	d->st.st_dev = dev;
+	return d;
+}
+
+void tmpfs_set_identity(struct dentry *d, dev_t dev, ino_t ino)
+{
+	struct tmpfs_inode *ino_ = TMPFS_I(d);
+	pthread_mutex_lock(&ino_->sb->lock);
+	ino_->st.st_dev = dev;
+	ino_->st.st_ino = ino;
+	pthread_mutex_unlock(&ino_->sb->lock);
+	d->st.st_dev = dev;
+	d->st.st_ino = ino;
+}
+
+bool tmpfs_is_opaque(struct dentry *d)
+{
+	struct tmpfs_inode *ino = TMPFS_I(d);
+	pthread_mutex_lock(&ino->sb->lock);
+	bool r = ino->opaque;
+	pthread_mutex_unlock(&ino->sb->lock);
+	return r;
+}
+
+void tmpfs_set_opaque(struct dentry *d)
+{
+	struct tmpfs_inode *ino = TMPFS_I(d);
+	pthread_mutex_lock(&ino->sb->lock);
+	ino->opaque = true;
+	pthread_mutex_unlock(&ino->sb->lock);
+}
+
+int tmpfs_for_each(struct dentry *d, int (*fn)(void *arg, const char *name, const struct stat *st),
+		   void *arg)
+{
+	struct tmpfs_inode *di = TMPFS_I(d);
+	int r = 0;
+	pthread_mutex_lock(&di->sb->lock);
+	for (struct tmpfs_dirent *e = di->ents; e && !r; e = e->next)
+		r = fn(arg, e->name, &e->ino->st);
+	pthread_mutex_unlock(&di->sb->lock);
+	return r;
 }

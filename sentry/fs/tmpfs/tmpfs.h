@@ -2,7 +2,11 @@
  * frames), mounted over a directory of the gofer tree; /dev/shm today, the
  * writable overlay of the root later. */
 #pragma once
+#include <stdbool.h>
+#include <sys/stat.h>
 #include <sys/types.h>
+
+struct dentry;
 
 #define TMPFS_MAGIC 0x01021994
 
@@ -11,3 +15,22 @@
  * /dev/shm), owned by root, limited to half of RAM as Linux's default.
  * Call after vfs_init().  0 or -errno. */
 int tmpfs_mount(const char *path, mode_t mode);
+
+/* ---- An unmounted instance: the upper layer of the root overlay
+ * (sentry/fs/overlay), driven through its dentry ops. ---- */
+
+/* A new, empty tmpfs (half of RAM at most) whose root has permission bits
+ * mode; every node reports st_dev dev.  Its root dentry (one reference), or
+ * NULL when out of memory. */
+struct dentry *tmpfs_new_unmounted(mode_t mode, dev_t dev);
+/* Makes d's node report the identity (st_dev, st_ino) of the file it was
+ * copied from, so a copy-up keeps the file's identity. */
+void tmpfs_set_identity(struct dentry *d, dev_t dev, ino_t ino);
+/* The overlay's opaque mark on directory d: its lower twin is hidden. */
+bool tmpfs_is_opaque(struct dentry *d);
+void tmpfs_set_opaque(struct dentry *d);
+/* Calls fn(arg, name, st) for each entry of directory d, in readdir order,
+ * under the filesystem's lock (fn must not call into this tmpfs); stops at
+ * fn's first non-zero return, which it returns.  0 when all were seen. */
+int tmpfs_for_each(struct dentry *d, int (*fn)(void *arg, const char *name, const struct stat *st),
+		   void *arg);
