@@ -139,21 +139,29 @@ for t in "$B"/tests/syscalls/*_test; do
 done
 [ "$found" = 1 ] || echo "(none built: make tests-build)"
 
-echo "== end-to-end tests (tests/e2e) =="
+echo "== end-to-end tests (tests/e2e), on: $PLATFORMS =="
 export CVISOR CVISOR_BUILD=$B
-for t in "$ROOT"/tests/e2e/*.sh; do
-	[ -f "$t" ] || continue
-	name=e2e/$(basename "$t" .sh)
-	selected "$name" || continue
-	run bash "$t"
-	case $rc in
-	0) pass "$name" ;;
-	77)
-		reason=$(grep -m1 '^SKIP: ' "$tmp/out" | sed 's/^SKIP: //')
-		skip "$name" "${reason:-no reason given}"
-		;;
-	*) fail "$name" "$why" "$tmp/out" ;;
-	esac
+for p in $PLATFORMS; do
+	reason=$(platform_unavailable "$p")
+	export CVISOR_PLATFORM=$p
+	for t in "$ROOT"/tests/e2e/*.sh; do
+		[ -f "$t" ] || continue
+		name="e2e/$(basename "$t" .sh) [$p]"
+		selected "$name" || continue
+		if [ -n "$reason" ]; then
+			skip "$name" "$reason"
+			continue
+		fi
+		run bash "$t"
+		case $rc in
+		0) pass "$name" ;;
+		77)
+			why77=$(grep -m1 '^SKIP: ' "$tmp/out" | sed 's/^SKIP: //')
+			skip "$name" "${why77:-no reason given}"
+			;;
+		*) fail "$name" "$why" "$tmp/out" ;;
+		esac
+	done
 done
 
 echo "$npass passed, $nfail failed, $nskip skipped"
