@@ -16,15 +16,6 @@
 #include "testlib.h"
 
 /* A failed check in a child reports its line and ends the child with 99. */
-#define CCHECK(cond)                                                                               \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			printf("FAIL %s:%d: in child %d: CHECK(%s) (errno %d)\n", __FILE__,        \
-			       __LINE__, (int)getpid(), #cond, errno);                             \
-			_exit(99);                                                                 \
-		}                                                                                  \
-	} while (0)
-
 /*
  * Children sharing our memory without a TLS of their own must not touch
  * errno or anything else in libc's thread area: they make syscalls here.

@@ -18,24 +18,7 @@
  * runner: it reports the line and ends the child with 99, which the
  * parent's wait_exit then turns into a failure.
  */
-#define CCHECK(cond)                                                                               \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			printf("FAIL %s:%d: in child %d: CHECK(%s) (errno %d)\n", __FILE__,        \
-			       __LINE__, (int)getpid(), #cond, errno);                             \
-			_exit(99);                                                                 \
-		}                                                                                  \
-	} while (0)
-
 /* Reaps pid and checks that it exited with code. */
-#define WAIT_EXIT(pid, code)                                                                       \
-	do {                                                                                       \
-		int st_;                                                                           \
-		CHECK_EQ(waitpid((pid), &st_, 0), (pid));                                          \
-		CHECK(WIFEXITED(st_));                                                             \
-		CHECK_EQ(WEXITSTATUS(st_), (code));                                                \
-	} while (0)
-
 TEST(fork_returns)
 {
 	pid_t parent = getpid();

@@ -10,23 +10,6 @@
 #include "testlib.h"
 
 /* A failed check in a child reports its line and ends the child with 99. */
-#define CCHECK(cond)                                                                               \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			printf("FAIL %s:%d: in child %d: CHECK(%s) (errno %d)\n", __FILE__,        \
-			       __LINE__, (int)getpid(), #cond, errno);                             \
-			_exit(99);                                                                 \
-		}                                                                                  \
-	} while (0)
-
-#define WAIT_EXIT(pid, code)                                                                       \
-	do {                                                                                       \
-		int st_;                                                                           \
-		CHECK_EQ(waitpid((pid), &st_, 0), (pid));                                          \
-		CHECK(WIFEXITED(st_));                                                             \
-		CHECK_EQ(WEXITSTATUS(st_), (code));                                                \
-	} while (0)
-
 /* Blocks until the write end of p is closed everywhere. */
 static void block_on(int p[2])
 {

@@ -17,6 +17,8 @@
  */
 
 #include <errno.h>
+#include <unistd.h>
+#include <sys/wait.h>
 #include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -114,6 +116,26 @@ static int tl_run_one(void (*fn)(void))
 		fn();
 	return tl_current_failed;
 }
+
+/* In a forked child: a failed check prints its line and exits 99, which
+ * the parent's wait then reports. */
+#define CCHECK(cond)                                                                               \
+	do {                                                                                       \
+		if (!(cond)) {                                                                     \
+			printf("FAIL %s:%d: in child %d: CHECK(%s) (errno %d)\n", __FILE__,        \
+			       __LINE__, (int)getpid(), #cond, errno);                             \
+			_exit(99);                                                                 \
+		}                                                                                  \
+	} while (0)
+
+/* In the parent: pid exits normally with code. */
+#define WAIT_EXIT(pid, code)                                                                       \
+	do {                                                                                       \
+		int st_;                                                                           \
+		CHECK_EQ(waitpid((pid), &st_, 0), (pid));                                          \
+		CHECK(WIFEXITED(st_));                                                             \
+		CHECK_EQ(WEXITSTATUS(st_), (code));                                                \
+	} while (0)
 
 /* names is the stringified argument list of RUN_TESTS: "a, b, c". */
 static int tl_main(int argc, char **argv, const char *names, void (*const *fns)(void), int n)

@@ -25,23 +25,6 @@
 #endif
 
 /* A failed check in a child ends it with 99 (see fork_test). */
-#define CCHECK(cond)                                                                               \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			printf("FAIL %s:%d: in child %d: CHECK(%s) (errno %d)\n", __FILE__,        \
-			       __LINE__, (int)getpid(), #cond, errno);                             \
-			_exit(99);                                                                 \
-		}                                                                                  \
-	} while (0)
-
-#define WAIT_EXIT(pid, code)                                                                       \
-	do {                                                                                       \
-		int st_;                                                                           \
-		CHECK_EQ(waitpid((pid), &st_, 0), (pid));                                          \
-		CHECK(WIFEXITED(st_));                                                             \
-		CHECK_EQ(WEXITSTATUS(st_), (code));                                                \
-	} while (0)
-
 /* A unique path under /dev/shm for this run (the test's pid, also in
  * forked children). */
 static pid_t test_pid;

@@ -15,15 +15,6 @@
 #include "testlib.h"
 
 /* A failed check in a child reports its line and ends the child with 99. */
-#define CCHECK(cond)                                                                               \
-	do {                                                                                       \
-		if (!(cond)) {                                                                     \
-			printf("FAIL %s:%d: in child %d: CHECK(%s) (errno %d)\n", __FILE__,        \
-			       __LINE__, (int)getpid(), #cond, errno);                             \
-			_exit(99);                                                                 \
-		}                                                                                  \
-	} while (0)
-
 /* A child that blocks reading p[0] until the write end closes, then exits with code. */
 static pid_t blocked_child(int p[2], int code)
 {
