@@ -147,6 +147,7 @@ val[forkexec,native]=$(metric forkexec_ns "$B/bench/forkexec_loop" $FORKEXEC_N_N
 val[pipe1,native]=$(metric pipe1_ns "$B/bench/pipe_pingpong" 1 $PIPE1_N_NATIVE)
 val[pipe64k,native]=$(metric pipe64k_ns "$B/bench/pipe_pingpong" 65536 $PIPE64K_N_NATIVE)
 val[futex,native]=$(metric futex_ns "$B/bench/futex_pingpong" $FUTEX_N_NATIVE)
+val[fault,native]=$(metric pagefault_ns "$B/bench/pagefault_loop" 65536)
 for p in $PLATFORMS; do
 	if have_cvisor; then
 		val[getpid,$p]=$(metric getpid_ns "$CVISOR" "do" --platform="$p" -- "$B/bench/getpid_loop" $GETPID_N_SANDBOX)
@@ -157,6 +158,7 @@ for p in $PLATFORMS; do
 		val[pipe1,$p]=$(metric pipe1_ns "$CVISOR" "do" --platform="$p" -- "$B/bench/pipe_pingpong" 1 $PIPE1_N_SANDBOX)
 		val[pipe64k,$p]=$(metric pipe64k_ns "$CVISOR" "do" --platform="$p" -- "$B/bench/pipe_pingpong" 65536 $PIPE64K_N_SANDBOX)
 		val[futex,$p]=$(metric futex_ns "$CVISOR" "do" --platform="$p" -- "$B/bench/futex_pingpong" $FUTEX_N_SANDBOX)
+		val[fault,$p]=$(metric pagefault_ns "$CVISOR" "do" --platform="$p" -- "$B/bench/pagefault_loop" 16384)
 	fi
 done
 crun=$(crun_startup)
@@ -169,7 +171,7 @@ header="$header | vs raw round trip |"
 rows+=("$header")
 sep=$(echo "$header" | sed 's/[^|]/-/g')
 rows+=("$sep")
-for op in getpid open start fork forkexec pipe1 pipe64k futex; do
+for op in getpid open start fork forkexec pipe1 pipe64k futex fault; do
 	case $op in
 	getpid) label="getpid (ns/call)" ;;
 	open) label="open+fstat+close (ns)" ;;
@@ -179,6 +181,7 @@ for op in getpid open start fork forkexec pipe1 pipe64k futex; do
 	pipe1) label="pipe ping-pong 1 B (ns/round trip)" ;;
 	pipe64k) label="pipe ping-pong 64 KiB (ns/round trip)" ;;
 	futex) label="futex ping-pong, 2 threads (ns/round trip)" ;;
+	fault) label="first touch of anonymous memory (ns/4 KiB page)" ;;
 	esac
 	line="| $label | ${val[$op,native]:-n/a}"
 	vsraw=""
