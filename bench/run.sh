@@ -148,6 +148,16 @@ val[pipe1,native]=$(metric pipe1_ns "$B/bench/pipe_pingpong" 1 $PIPE1_N_NATIVE)
 val[pipe64k,native]=$(metric pipe64k_ns "$B/bench/pipe_pingpong" 65536 $PIPE64K_N_NATIVE)
 val[futex,native]=$(metric futex_ns "$B/bench/futex_pingpong" $FUTEX_N_NATIVE)
 val[fault,native]=$(metric pagefault_ns "$B/bench/pagefault_loop" 65536)
+# File-system rows: natively in a scratch directory under /tmp; sandboxed in
+# the sandbox's /tmp, which is the overlay's in-memory upper layer.
+FS=$B/bench/fs_loop
+mkdir -p "$tmp/fs" "$tmp/rd"
+val[stat,native]=$(metric stat_ns "$FS" stat 20000)
+val[openread,native]=$(metric openread_ns "$FS" openread 5000)
+val[seqwrite,native]=$(metric seqwrite_mbs "$FS" seqio "$tmp/fs" 256)
+val[seqread,native]=$(metric seqread_mbs "$FS" seqio "$tmp/fs" 256)
+val[createunlink,native]=$(metric createunlink_ns "$FS" createunlink "$tmp/fs" 2000)
+val[readdir,native]=$(metric readdir_ns "$FS" readdir "$tmp/rd" 10000)
 for p in $PLATFORMS; do
 	if have_cvisor; then
 		val[getpid,$p]=$(metric getpid_ns "$CVISOR" "do" --platform="$p" -- "$B/bench/getpid_loop" $GETPID_N_SANDBOX)
@@ -159,6 +169,12 @@ for p in $PLATFORMS; do
 		val[pipe64k,$p]=$(metric pipe64k_ns "$CVISOR" "do" --platform="$p" -- "$B/bench/pipe_pingpong" 65536 $PIPE64K_N_SANDBOX)
 		val[futex,$p]=$(metric futex_ns "$CVISOR" "do" --platform="$p" -- "$B/bench/futex_pingpong" $FUTEX_N_SANDBOX)
 		val[fault,$p]=$(metric pagefault_ns "$CVISOR" "do" --platform="$p" -- "$B/bench/pagefault_loop" 16384)
+		val[stat,$p]=$(metric stat_ns "$CVISOR" "do" --platform="$p" -- "$FS" stat 5000)
+		val[openread,$p]=$(metric openread_ns "$CVISOR" "do" --platform="$p" -- "$FS" openread 2000)
+		val[seqwrite,$p]=$(metric seqwrite_mbs "$CVISOR" "do" --platform="$p" -- "$FS" seqio /tmp 256)
+		val[seqread,$p]=$(metric seqread_mbs "$CVISOR" "do" --platform="$p" -- "$FS" seqio /tmp 256)
+		val[createunlink,$p]=$(metric createunlink_ns "$CVISOR" "do" --platform="$p" -- "$FS" createunlink /tmp 1000)
+		val[readdir,$p]=$(metric readdir_ns "$CVISOR" "do" --platform="$p" -- /bin/sh -c "mkdir -p /tmp/rd && exec $FS readdir /tmp/rd 10000")
 	fi
 done
 crun=$(crun_startup)
@@ -171,7 +187,7 @@ header="$header | vs raw round trip |"
 rows+=("$header")
 sep=$(echo "$header" | sed 's/[^|]/-/g')
 rows+=("$sep")
-for op in getpid open start fork forkexec pipe1 pipe64k futex fault; do
+for op in getpid open start fork forkexec pipe1 pipe64k futex fault stat openread seqwrite seqread createunlink readdir; do
 	case $op in
 	getpid) label="getpid (ns/call)" ;;
 	open) label="open+fstat+close (ns)" ;;
@@ -182,6 +198,12 @@ for op in getpid open start fork forkexec pipe1 pipe64k futex fault; do
 	pipe64k) label="pipe ping-pong 64 KiB (ns/round trip)" ;;
 	futex) label="futex ping-pong, 2 threads (ns/round trip)" ;;
 	fault) label="first touch of anonymous memory (ns/4 KiB page)" ;;
+	stat) label="stat of an existing path (ns)" ;;
+	openread) label="open+read 4 KiB+close (ns)" ;;
+	seqwrite) label="sequential write 256 MiB (MB/s, higher is better)" ;;
+	seqread) label="sequential read 256 MiB (MB/s, higher is better)" ;;
+	createunlink) label="create+close+unlink (ns)" ;;
+	readdir) label="readdir of 10,000 entries (ns)" ;;
 	esac
 	line="| $label | ${val[$op,native]:-n/a}"
 	vsraw=""
