@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 
+#include "sentry/fs/anon/anon.h"
 #include "sentry/kernel/task.h"
 #include "sentry/kernel/task_internal.h"
 #include "sentry/syscalls/syscalls.h"
@@ -225,6 +226,7 @@ int sig_send_task(struct task *t, int sig, const siginfo_t *info)
 	int r = send_locked(t, t->tg, sig, info);
 	unlock_sh(sh);
 	pthread_mutex_unlock(&tasklist_lock);
+	signalfd_notify();
 	return r;
 }
 
@@ -242,6 +244,7 @@ int sig_send_tg(struct thread_group *tg, int sig, const siginfo_t *info)
 	int r = send_locked(NULL, tg, sig, info);
 	unlock_sh(tg->sighand);
 	pthread_mutex_unlock(&tasklist_lock);
+	signalfd_notify();
 	return r;
 }
 
@@ -260,6 +263,7 @@ int sig_send_pgrp(int pgid, int sig, const siginfo_t *info)
 		unlock_sh(tg->sighand);
 	}
 	pthread_mutex_unlock(&tasklist_lock);
+	signalfd_notify();
 	return found ? r : -ESRCH;
 }
 

@@ -145,16 +145,31 @@ void waitq_init(struct waitq *q)
 	q->head.next = q->head.prev = &q->head;
 }
 
-void waitq_add(struct waitq *q, struct waitq_entry *e, struct waiter *w, uint32_t events)
+static void waitq_link(struct waitq *q, struct waitq_entry *e)
 {
-	e->w = w;
-	e->events = events;
 	pthread_mutex_lock(&q->lock);
 	e->next = &q->head;
 	e->prev = q->head.prev;
 	q->head.prev->next = e;
 	q->head.prev = e;
 	pthread_mutex_unlock(&q->lock);
+}
+
+void waitq_add(struct waitq *q, struct waitq_entry *e, struct waiter *w, uint32_t events)
+{
+	e->w = w;
+	e->fn = NULL;
+	e->events = events;
+	waitq_link(q, e);
+}
+
+void waitq_add_fn(struct waitq *q, struct waitq_entry *e,
+		  void (*fn)(struct waitq_entry *e, uint32_t events), uint32_t events)
+{
+	e->w = NULL;
+	e->fn = fn;
+	e->events = events;
+	waitq_link(q, e);
 }
 
 void waitq_del(struct waitq *q, struct waitq_entry *e)
@@ -172,7 +187,11 @@ void waitq_wake(struct waitq *q, uint32_t events)
 {
 	pthread_mutex_lock(&q->lock);
 	for (struct waitq_entry *e = q->head.next; e != &q->head; e = e->next)
-		if (e->events & events)
+		if (!(e->events & events))
+			continue;
+		else if (e->fn)
+			e->fn(e, events);
+		else if (e->w)
 			waiter_wake(e->w);
 	pthread_mutex_unlock(&q->lock);
 }

@@ -44,6 +44,9 @@ void waiter_reset(struct waiter *w);
 struct waitq_entry {
 	struct waiter *w;
 	uint32_t events; /* poll bits the sleeper wants; ~0 for any */
+	/* Called (under q->lock) instead of waking w when set: epoll marks
+	 * its items ready this way.  NULL for entries added by waitq_add. */
+	void (*fn)(struct waitq_entry *e, uint32_t events);
 	struct waitq_entry *next, *prev;
 };
 
@@ -54,6 +57,9 @@ struct waitq {
 
 void waitq_init(struct waitq *q);
 void waitq_add(struct waitq *q, struct waitq_entry *e, struct waiter *w, uint32_t events);
+/* An entry whose wake-ups call fn(e, announced events) instead. */
+void waitq_add_fn(struct waitq *q, struct waitq_entry *e,
+		  void (*fn)(struct waitq_entry *e, uint32_t events), uint32_t events);
 void waitq_del(struct waitq *q, struct waitq_entry *e);
 /* Wakes every sleeper whose events intersect events (all for ~0). */
 void waitq_wake(struct waitq *q, uint32_t events);

@@ -32,6 +32,7 @@
 struct poll_reg {
 	struct waitq *q;
 	struct waitq_entry e;
+	void *priv; /* pt->priv of a callback table (epoll's item) */
 };
 
 struct poll_table {
@@ -43,6 +44,10 @@ struct poll_table {
 	 * poller resets host_fd to -1 before each op call. */
 	int host_fd;
 	short host_events;
+	/* Set instead of w by epoll: registrations call fn on a wake-up, and
+	 * fn finds priv in the entry's poll_reg. */
+	void (*fn)(struct waitq_entry *e, uint32_t events);
+	void *priv;
 };
 
 static inline void poll_table_init(struct poll_table *pt, struct waiter *w)
@@ -53,12 +58,14 @@ static inline void poll_table_init(struct poll_table *pt, struct waiter *w)
 	pt->err = 0;
 	pt->host_fd = -1;
 	pt->host_events = 0;
+	pt->fn = NULL;
+	pt->priv = NULL;
 }
 
 /* Registers pt's waiter on q for events (POLLERR and POLLHUP always). */
 static inline void poll_wait(struct poll_table *pt, struct waitq *q, uint32_t events)
 {
-	if (!pt || !pt->w)
+	if (!pt || (!pt->w && !pt->fn))
 		return;
 	if (pt->nregs == pt->cap) {
 		int cap = pt->cap ? pt->cap * 2 : 8;
@@ -76,7 +83,11 @@ static inline void poll_wait(struct poll_table *pt, struct waitq *q, uint32_t ev
 		return;
 	}
 	reg->q = q;
-	waitq_add(q, &reg->e, pt->w, events | POLLERR | POLLHUP);
+	reg->priv = pt->priv;
+	if (pt->fn)
+		waitq_add_fn(q, &reg->e, pt->fn, events | POLLERR | POLLHUP);
+	else
+		waitq_add(q, &reg->e, pt->w, events | POLLERR | POLLHUP);
 	pt->regs[pt->nregs++] = reg;
 }
 
