@@ -2,6 +2,7 @@
 #include "platform/platform.h"
 
 #include <cpuid.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,4 +45,31 @@ uint8_t *pf_fpu_alloc(void)
 	if (p)
 		memset(p, 0, n);
 	return p;
+}
+
+static uint8_t *fpu_init;
+static pthread_once_t fpu_init_once = PTHREAD_ONCE_INIT;
+
+/* The FPU state Linux gives a new program: x87 control word 0x37f, MXCSR
+ * 0x1f80 (all exceptions masked, round to nearest), every register zero.
+ * XSTATE_BV names x87 and SSE so that both are loaded from this image. */
+static void fpu_init_build(void)
+{
+	uint8_t *p = pf_fpu_alloc();
+	if (!p)
+		return;
+	uint16_t fcw = 0x37f;
+	uint32_t mxcsr = 0x1f80, mxcsr_mask = 0xffff;
+	uint64_t xstate_bv = 3;
+	memcpy(p + 0, &fcw, sizeof fcw);
+	memcpy(p + 24, &mxcsr, sizeof mxcsr);
+	memcpy(p + 28, &mxcsr_mask, sizeof mxcsr_mask);
+	memcpy(p + 512, &xstate_bv, sizeof xstate_bv);
+	fpu_init = p;
+}
+
+const uint8_t *pf_fpu_init_image(void)
+{
+	pthread_once(&fpu_init_once, fpu_init_build);
+	return fpu_init;
 }

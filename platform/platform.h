@@ -118,3 +118,6 @@ const struct platform *pf_lookup(const char *name);
 size_t pf_fpu_size(void);
 /* Allocates an aligned, zeroed arch_state.fpu buffer. */
 uint8_t *pf_fpu_alloc(void);
+/* The XSAVE image of a fresh program's FPU (Linux's initial state), built
+ * once; NULL if it could not be allocated. */
+const uint8_t *pf_fpu_init_image(void);

@@ -379,7 +379,7 @@ int kvm_run_ctx(struct pf_ctx *ctx, struct pf_as *as, struct arch_state *st, str
 		bind(ctx, as);
 	int e;
 	if (st->fpu_dirty || ctx->fpu_init) {
-		memcpy(v->xsave, st->fpu_dirty ? st->fpu : kvm_fpu_init_image,
+		memcpy(v->xsave, st->fpu_dirty ? st->fpu : pf_fpu_init_image(),
 		       kvm_xsave_size < pf_fpu_size() ? kvm_xsave_size : pf_fpu_size());
 		if ((e = kvm_set_xsave(v))) {
 			log_warn("kvm: KVM_SET_XSAVE: %s", strerror(-e));
@@ -446,7 +446,7 @@ int kvm_fpu_fetch(struct pf_ctx *ctx, struct arch_state *st)
 		return 0; /* the sentry's copy is the newer one */
 	size_t n = kvm_xsave_size < pf_fpu_size() ? kvm_xsave_size : pf_fpu_size();
 	if (!ctx->v || ctx->fpu_init) {
-		memcpy(st->fpu, kvm_fpu_init_image, pf_fpu_size());
+		memcpy(st->fpu, pf_fpu_init_image(), pf_fpu_size());
 	} else {
 		int e = kvm_get_xsave(ctx->v);
 		if (e)

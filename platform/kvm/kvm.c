@@ -18,7 +18,6 @@ uint8_t *kvm_priv;
 uint64_t kvm_kroot, kvm_kpdpt;
 size_t kvm_xsave_size = 4096;
 uint64_t kvm_xcr0;
-uint8_t *kvm_fpu_init_image;
 pthread_mutex_t kvm_lock = PTHREAD_MUTEX_INITIALIZER;
 _Atomic uint64_t kvm_gen_counter = 1;
 
@@ -247,24 +246,6 @@ static int build_kernel(void)
 	return 0;
 }
 
-/* The FPU state Linux gives a new program: x87 control word 0x37f, MXCSR
- * 0x1f80; XSTATE_BV names x87 and SSE so both load from this image. */
-static int fpu_image_init(void)
-{
-	uint8_t *p = pf_fpu_alloc();
-	if (!p)
-		return -ENOMEM;
-	uint16_t fcw = 0x37f;
-	uint32_t mxcsr = 0x1f80, mxcsr_mask = 0xffff;
-	uint64_t xstate_bv = 3;
-	memcpy(p + 0, &fcw, sizeof fcw);
-	memcpy(p + 24, &mxcsr, sizeof mxcsr);
-	memcpy(p + 28, &mxcsr_mask, sizeof mxcsr_mask);
-	memcpy(p + 512, &xstate_bv, sizeof xstate_bv);
-	kvm_fpu_init_image = p;
-	return 0;
-}
-
 static void kick_handler(int sig) {}
 
 static int kvm_init(int memfd)
@@ -314,7 +295,7 @@ static int kvm_init(int memfd)
 		log_warn("kvm: KVM_SET_USER_MEMORY_REGION: %s", strerror(-e));
 		return e;
 	}
-	if ((e = build_kernel()) || (!kvm_fpu_init_image && (e = fpu_image_init())))
+	if ((e = build_kernel()) || (!pf_fpu_init_image() && (e = -ENOMEM)))
 		return e;
 
 	/* The kick only has to end KVM_RUN; it must never kill or disturb a

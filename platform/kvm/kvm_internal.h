@@ -87,7 +87,6 @@ extern uint64_t kvm_kroot; /* a root with only the kernel half */
 extern uint64_t kvm_kpdpt; /* the shared kernel-half PDPT */
 extern size_t kvm_xsave_size;
 extern uint64_t kvm_xcr0;
-extern uint8_t *kvm_fpu_init_image;
 extern pthread_mutex_t kvm_lock;
 extern _Atomic uint64_t kvm_gen_counter;
 

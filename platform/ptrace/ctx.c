@@ -225,16 +225,20 @@ static int bind(struct pf_ctx *ctx, struct pf_as *as)
 	return 0;
 }
 
-static int set_fpu(pid_t tid, uint8_t *buf)
+static int set_fpu(pid_t tid, const uint8_t *img)
 {
 	/* The host loads MXCSR and the x87 control word only for components
 	 * named in XSTATE_BV; a saved image may have them clear (init state)
 	 * while the sentry has since changed them.  The image holds valid
-	 * values for both either way, so name them. */
+	 * values for both either way, so name them (the shared initial image
+	 * already does, and is never written). */
+	uint8_t *buf = (uint8_t *)img;
 	uint64_t bv;
 	memcpy(&bv, buf + 512, sizeof bv);
-	bv |= 3;
-	memcpy(buf + 512, &bv, sizeof bv);
+	if ((bv & 3) != 3) {
+		bv |= 3;
+		memcpy(buf + 512, &bv, sizeof bv);
+	}
 	struct iovec iov = {.iov_base = buf, .iov_len = pf_fpu_size() & ~7UL};
 	return ptrace(PTRACE_SETREGSET, tid, NT_X86_XSTATE, &iov) ? -errno : 0;
 }
@@ -336,7 +340,7 @@ static int run_thread(struct pf_ctx *ctx, struct pf_as *as, pid_t tid, struct ar
 	if ((e = load_regs(ctx, tid, st)))
 		return e == -ESRCH ? fail(ctx, as, e) : e;
 	if (st->fpu_dirty || ctx->fpu_init) {
-		if ((e = set_fpu(tid, st->fpu_dirty ? st->fpu : ptrace_fpu_init_image)))
+		if ((e = set_fpu(tid, st->fpu_dirty ? st->fpu : pf_fpu_init_image())))
 			return e;
 		st->fpu_dirty = false;
 		ctx->fpu_init = false;
@@ -429,7 +433,7 @@ int ptrace_fpu_fetch(struct pf_ctx *ctx, struct arch_state *st)
 	if (st->fpu_dirty)
 		return 0; /* the sentry's copy is the newer one */
 	if (!atomic_load(&ctx->as) || ctx->fpu_init) {
-		memcpy(st->fpu, ptrace_fpu_init_image, pf_fpu_size());
+		memcpy(st->fpu, pf_fpu_init_image(), pf_fpu_size());
 	} else {
 		struct iovec iov = {.iov_base = st->fpu, .iov_len = pf_fpu_size() & ~7UL};
 		pid_t tid = atomic_load(&ctx->tid);

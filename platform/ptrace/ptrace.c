@@ -10,26 +10,6 @@
 int ptrace_memfd = -1;
 int ptrace_codefd = -1;
 pid_t ptrace_sentry_pid;
-uint8_t *ptrace_fpu_init_image;
-
-/* The FPU state Linux gives a new program: x87 control word 0x37f, MXCSR
- * 0x1f80 (all exceptions masked, round to nearest), every register zero.
- * XSTATE_BV names x87 and SSE so that both are loaded from this image. */
-static int fpu_image_init(void)
-{
-	uint8_t *p = pf_fpu_alloc();
-	if (!p)
-		return -ENOMEM;
-	uint16_t fcw = 0x37f;
-	uint32_t mxcsr = 0x1f80, mxcsr_mask = 0xffff;
-	uint64_t xstate_bv = 3;
-	memcpy(p + 0, &fcw, sizeof fcw);
-	memcpy(p + 24, &mxcsr, sizeof mxcsr);
-	memcpy(p + 28, &mxcsr_mask, sizeof mxcsr_mask);
-	memcpy(p + 512, &xstate_bv, sizeof xstate_bv);
-	ptrace_fpu_init_image = p;
-	return 0;
-}
 
 static int ptrace_init(int memfd)
 {
@@ -42,7 +22,7 @@ static int ptrace_init(int memfd)
 		log_warn("ptrace: stub code memfd: %s", strerror(-e));
 		return e;
 	}
-	if (!ptrace_fpu_init_image && (e = fpu_image_init()))
+	if (!pf_fpu_init_image() && (e = -ENOMEM))
 		return e;
 	return factory_start();
 }

@@ -188,7 +188,6 @@ extern pthread_mutex_t ptrace_bind_lock;
 extern int ptrace_memfd;
 extern int ptrace_codefd;
 extern pid_t ptrace_sentry_pid;
-extern uint8_t *ptrace_fpu_init_image;
 
 /* The stub's code (stub_code.S), copied into the code memfd by init(). */
 extern const char stub_start[], stub_end[], stub_stage1[], stub_ready[], stub_ops[],
