@@ -41,6 +41,13 @@ struct vfs_mount {
 /* Every synthetic mount, oldest first (append-only, never freed). */
 struct vfs_mount *vfs_mount_list(void);
 
+/* A file type as readdir reports it: the DT_* values are S_IFMT >> 12
+ * (DT_UNKNOWN for a mode without a type), as Linux's IFTODT. */
+static inline unsigned char synth_dtype(mode_t m)
+{
+	return (unsigned char)((m & S_IFMT) >> 12);
+}
+
 /* Collects directory entries for readdir (synth_dir_add). */
 struct synth_dirbuf;
 /* Adds an entry: type is a DT_* value.  0 or -ENOMEM. */

@@ -70,27 +70,6 @@ static void set_free(struct nameset *s)
 	free(s->slot);
 }
 
-static unsigned char dtype(mode_t m)
-{
-	switch (m & S_IFMT) {
-	case S_IFDIR:
-		return DT_DIR;
-	case S_IFREG:
-		return DT_REG;
-	case S_IFLNK:
-		return DT_LNK;
-	case S_IFIFO:
-		return DT_FIFO;
-	case S_IFSOCK:
-		return DT_SOCK;
-	case S_IFCHR:
-		return DT_CHR;
-	case S_IFBLK:
-		return DT_BLK;
-	}
-	return DT_UNKNOWN;
-}
-
 struct iter {
 	struct nameset seen;
 	bool track; /* a lower layer follows: remember upper names */
@@ -108,7 +87,7 @@ static int upper_entry(void *arg, const char *name, const struct stat *st)
 	}
 	if (S_ISCHR(st->st_mode) && st->st_rdev == 0)
 		return 0; /* a whiteout */
-	return it->fn(it->arg, name, st->st_ino, dtype(st->st_mode));
+	return it->fn(it->arg, name, st->st_ino, synth_dtype(st->st_mode));
 }
 
 #define BATCH 64

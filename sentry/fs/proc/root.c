@@ -60,11 +60,6 @@ int proc_parse_num(const char *name)
 	return (int)v;
 }
 
-static unsigned char dtype(mode_t m)
-{
-	return S_ISDIR(m) ? DT_DIR : S_ISLNK(m) ? DT_LNK : DT_REG;
-}
-
 int proc_entry_lookup(struct dentry *dir, const struct proc_entry *tab, const char *name,
 		      const struct proc_node *n, uid_t uid, gid_t gid, struct dentry **out)
 {
@@ -86,7 +81,7 @@ int proc_entry_readdir(const struct proc_entry *tab, const struct proc_node *n,
 {
 	for (const struct proc_entry *e = tab; e->name; e++) {
 		struct proc_node c = {.ent = e, .tgid = n->tgid, .tid = n->tid};
-		int r = synth_dir_add(db, e->name, proc_ino(&c, e->name), dtype(e->mode));
+		int r = synth_dir_add(db, e->name, proc_ino(&c, e->name), synth_dtype(e->mode));
 		if (r)
 			return r;
 	}

@@ -23,27 +23,6 @@ static struct tmpfs_dirent **find(struct tmpfs_inode *dir, const char *name)
 	return p;
 }
 
-static unsigned char dtype(mode_t m)
-{
-	switch (m & S_IFMT) {
-	case S_IFDIR:
-		return DT_DIR;
-	case S_IFREG:
-		return DT_REG;
-	case S_IFLNK:
-		return DT_LNK;
-	case S_IFIFO:
-		return DT_FIFO;
-	case S_IFSOCK:
-		return DT_SOCK;
-	case S_IFCHR:
-		return DT_CHR;
-	case S_IFBLK:
-		return DT_BLK;
-	}
-	return DT_UNKNOWN;
-}
-
 static void touch_dir(struct tmpfs_inode *dir)
 {
 	tmpfs_now(&dir->st.st_mtim);
@@ -70,7 +49,7 @@ int tmpfs_readdir(struct dentry *dir, struct synth_dirbuf *db)
 	int r = 0;
 	pthread_mutex_lock(&di->sb->lock);
 	for (struct tmpfs_dirent *e = di->ents; e && !r; e = e->next)
-		r = synth_dir_add(db, e->name, e->ino->st.st_ino, dtype(e->ino->st.st_mode));
+		r = synth_dir_add(db, e->name, e->ino->st.st_ino, synth_dtype(e->ino->st.st_mode));
 	pthread_mutex_unlock(&di->sb->lock);
 	return r;
 }
