@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "sentry/vfs/dentry.h"
+#include "sentry/vfs/dirent.h"
 
 /* ---- text buffers ---- */
 
@@ -210,15 +211,6 @@ static void dirbuf_free(struct synth_dirbuf *db)
 	free(db);
 }
 
-/* The layout of getdents64's records. */
-struct linux_dirent64 {
-	uint64_t d_ino;
-	int64_t d_off;
-	uint16_t d_reclen;
-	uint8_t d_type;
-	char d_name[];
-};
-
 /* f->pos is the index of the next entry (d_off of an entry is the index
  * after it), so seekdir to any d_off works. */
 static ssize_t dir_getdents(struct file *f, void *buf, size_t size)
@@ -228,23 +220,14 @@ static ssize_t dir_getdents(struct file *f, void *buf, size_t size)
 	pthread_mutex_lock(&f->lock);
 	while (f->pos >= 0 && (uint64_t)f->pos < db->n) {
 		struct synth_dirent *e = &db->ents[f->pos];
-		size_t nl = strlen(e->name);
-		size_t rec = (offsetof(struct linux_dirent64, d_name) + nl + 1 + 7) & ~(size_t)7;
-		if (out + rec > size) {
+		if (!dirent64_put(buf, size, &out, e->ino, f->pos + 1, e->type, e->name)) {
 			if (!out) {
+				/* too small for even one record */
 				pthread_mutex_unlock(&f->lock);
 				return -EINVAL;
 			}
 			break;
 		}
-		struct linux_dirent64 *d = (struct linux_dirent64 *)((char *)buf + out);
-		memset(d, 0, rec);
-		d->d_ino = e->ino;
-		d->d_off = f->pos + 1;
-		d->d_reclen = (uint16_t)rec;
-		d->d_type = e->type;
-		memcpy(d->d_name, e->name, nl);
-		out += rec;
 		f->pos++;
 	}
 	pthread_mutex_unlock(&f->lock);

@@ -12,6 +12,7 @@
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
 #include "sentry/vfs/dentry.h"
+#include "sentry/vfs/dirent.h"
 #include "sentry/vfs/poll.h"
 
 /* priv holds the host fd; bit 32 set means it is the dentry's shared
@@ -175,15 +176,6 @@ static ssize_t dir_read(struct file *f, const struct iovec *iov, int iovcnt, int
 	return -EISDIR;
 }
 
-/* The layout of getdents64's records. */
-struct linux_dirent64 {
-	uint64_t d_ino;
-	int64_t d_off;
-	uint16_t d_reclen;
-	uint8_t d_type;
-	char d_name[];
-};
-
 static ssize_t dir_getdents(struct file *f, void *buf, size_t size)
 {
 	struct dir_state *ds = f->priv;
@@ -211,23 +203,12 @@ static ssize_t dir_getdents(struct file *f, void *buf, size_t size)
 				break;
 		}
 		struct gofer_dent *e = &ds->ents[ds->idx];
-		size_t nl = strlen(e->name);
-		size_t rec = (offsetof(struct linux_dirent64, d_name) + nl + 1 + 7) & ~(size_t)7;
-		if (out + rec > size) {
-			if (!out) {
-				ret = -EINVAL;
-				goto out;
-			}
-			break;
+		if (!dirent64_put(buf, size, &out, e->ino, (int64_t)e->next, e->type, e->name)) {
+			if (out)
+				break;
+			ret = -EINVAL; /* too small for even one record */
+			goto out;
 		}
-		struct linux_dirent64 *d = (struct linux_dirent64 *)((char *)buf + out);
-		memset(d, 0, rec);
-		d->d_ino = e->ino;
-		d->d_off = (int64_t)e->next;
-		d->d_reclen = (uint16_t)rec;
-		d->d_type = e->type;
-		memcpy(d->d_name, e->name, nl);
-		out += rec;
 		ds->idx++;
 		f->pos = (int64_t)e->next;
 	}
