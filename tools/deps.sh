@@ -3,7 +3,8 @@
 set -e
 need=""
 for p in build-essential pkg-config libseccomp-dev libjansson-dev libunwind-dev \
-         libcapstone-dev libcmocka-dev clang busybox-static python3 strace tmux; do
+         libcapstone-dev libcmocka-dev clang busybox-static python3 strace tmux \
+         git sqlite3; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need="$need $p"
 done
 [ -z "$need" ] && exit 0
