@@ -104,6 +104,10 @@ struct platform {
 	void (*interrupt)(struct pf_ctx *ctx);
 	/* Fill st->fpu with the context's current FPU/XSAVE state. */
 	int (*fpu_fetch)(struct pf_ctx *ctx, struct arch_state *st);
+	/* Optional: the memory file now holds size bytes (it only grows),
+	 * before any of the new bytes is mapped.  Called with the memory
+	 * file's allocator lock held.  0 or -errno (the growth fails). */
+	int (*mem_grow)(uint64_t size);
 };
 
 extern const struct platform platform_ptrace;

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -172,6 +173,35 @@ static int set_slot(unsigned slot, uint64_t gpa, uint64_t size, void *host)
 	return ioctl(kvm_vm, KVM_SET_USER_MEMORY_REGION, &r) ? -errno : 0;
 }
 
+/* Memory-file slots: slot 0 covers [0, KVM_SLOT_FIRST), then each further
+ * slot (ids 2, 3, ...; 1 is the private slot) is as large as everything
+ * before it, so 64 GiB takes ten slots. */
+#define KVM_SLOT_FIRST (256UL << 20)
+static void *kvm_mem;
+static uint64_t kvm_mem_top;
+static unsigned kvm_mem_slots;
+
+static int kvm_mem_grow(uint64_t size)
+{
+	if (!size)
+		size = 1;
+	while (kvm_mem_top < size && kvm_mem_top < MEMFILE_SIZE) {
+		uint64_t len = kvm_mem_top ? kvm_mem_top : KVM_SLOT_FIRST;
+		if (len > MEMFILE_SIZE - kvm_mem_top)
+			len = MEMFILE_SIZE - kvm_mem_top;
+		unsigned id = kvm_mem_slots ? kvm_mem_slots + 1 : 0;
+		int e = set_slot(id, kvm_mem_top, len, (uint8_t *)kvm_mem + kvm_mem_top);
+		if (e) {
+			log_warn("kvm: memory slot %u at %#lx: %s", id, (unsigned long)kvm_mem_top,
+				 strerror(-e));
+			return e;
+		}
+		kvm_mem_slots++;
+		kvm_mem_top += len;
+	}
+	return 0;
+}
+
 static uint64_t gate(uint64_t target, int dpl, uint64_t *high)
 {
 	*high = target >> 32;
@@ -277,11 +307,15 @@ static int kvm_init(int memfd)
 		log_warn("kvm: KVM_CREATE_VM: %s", strerror(errno));
 		return e;
 	}
-	/* The memory file is guest RAM at physical address = offset.  One
-	 * slot for the whole reservation: a slot change costs tens of
-	 * microseconds, and pages past the file's end are never mapped. */
+	/* The memory file is guest RAM at physical address = offset.  It is
+	 * registered in slots that double in size as the file grows
+	 * (kvm_mem_grow): KVM's per-page bookkeeping for a slot (~0.2% of its
+	 * size under shadow paging) is charged to the sandbox's memory
+	 * cgroup, so one 64 GiB slot would cost 128 MiB before the first page
+	 * is used.  Pages past the file's end are never mapped. */
 	void *mem =
 	    mmap(NULL, MEMFILE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, memfd, 0);
+	kvm_mem = mem;
 	kvm_priv = mmap(NULL, PRIV_SIZE, PROT_READ | PROT_WRITE,
 			MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (mem == MAP_FAILED || kvm_priv == MAP_FAILED) {
@@ -290,7 +324,10 @@ static int kvm_init(int memfd)
 		return e;
 	}
 	madvise(kvm_priv, PRIV_SIZE, MADV_DONTFORK);
-	if ((e = set_slot(0, 0, MEMFILE_SIZE, mem)) ||
+	struct stat mst;
+	if (fstat(memfd, &mst))
+		mst.st_size = 0;
+	if ((e = kvm_mem_grow((uint64_t)mst.st_size)) ||
 	    (e = set_slot(1, PRIV_GPA, PRIV_SIZE, kvm_priv))) {
 		log_warn("kvm: KVM_SET_USER_MEMORY_REGION: %s", strerror(-e));
 		return e;
@@ -323,4 +360,5 @@ const struct platform platform_kvm = {
     .run = kvm_run_ctx,
     .interrupt = kvm_interrupt,
     .fpu_fetch = kvm_fpu_fetch,
+    .mem_grow = kvm_mem_grow,
 };

@@ -117,9 +117,10 @@
 #define TSS_IOMAP 102
 #define IDT_GATE_INTR 0xe /* 64-bit interrupt gate: IF cleared on entry (SDM 6.14.1) */
 
-/* Guest physical memory: two slots.
- *   [0, MEMFILE_SIZE)      slot 0, the memory file: guest physical address =
- *                          memory-file offset
+/* Guest physical memory:
+ *   [0, MEMFILE_SIZE)      the memory file: guest physical address =
+ *                          memory-file offset; registered as it grows, in
+ *                          slots 0, 2, 3, ... of doubling size (kvm.c)
  *   [PRIV_GPA, +PRIV_SIZE) slot 1, the platform's own anonymous memory:
  *                          trampoline, GDT/IDT, per-vCPU pages, page tables */
 #define MEMFILE_SIZE (64UL << 30)

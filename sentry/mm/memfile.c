@@ -77,6 +77,12 @@ static int grow(uint64_t frames)
 		size = MEMFILE_MAX;
 	if (ftruncate(mf.fd, (off_t)size))
 		return -ENOMEM;
+	/* KVM makes the new bytes guest memory (a slot per size class). */
+	if (pf && pf->mem_grow && pf->mem_grow(size)) {
+		if (ftruncate(mf.fd, (off_t)mf.size))
+			log_warn("memfile: cannot shrink back to %lu bytes", (unsigned long)mf.size);
+		return -ENOMEM;
+	}
 	mf.size = size;
 	return 0;
 }
