@@ -27,11 +27,15 @@ UNITTESTS := $(patsubst tests/unit/%.c,$(B)/tests/unit/%,$(wildcard tests/unit/*
 BENCHES   := $(patsubst bench/%.c,$(B)/bench/%,$(wildcard bench/*.c))
 
 .DELETE_ON_ERROR:
-.PHONY: all deps demo test check-asan bench fuzz clean format
+.PHONY: all deps deps-oci demo test check-asan bench fuzz clean format
 all: $(B)/cvisor
 
 deps:
 	@./tools/deps.sh
+
+# The OCI clients the last test stage drives (podman, containerd, runc, crun).
+deps-oci:
+	@./tools/deps.sh --oci
 
 $(B)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -70,7 +74,7 @@ demo: deps
 	$(MAKE) all
 	./tools/demo.sh
 
-test: deps
+test: deps deps-oci
 	$(MAKE) tests-build fuzz
 	./tests/run.sh
 
@@ -79,7 +83,7 @@ check-asan: deps
 	$(MAKE) B=build-asan CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined" tests-build
 	CVISOR_BUILD=build-asan ./tests/run.sh
 
-bench: deps
+bench: deps deps-oci
 	$(MAKE) all $(BENCHES)
 	./bench/run.sh
 

@@ -164,5 +164,33 @@ for p in $PLATFORMS; do
 	done
 done
 
+# Real OCI clients (podman, containerd) driving cvisor as their runtime: slow
+# (image import, client start-up), so last, with a line before each run.
+echo "== OCI clients (tests/oci), on: ${PLATFORMS%% *} =="
+export CVISOR_PLATFORM=${PLATFORMS%% *}
+TIMEOUT=${CVISOR_OCI_TIMEOUT:-300}
+for t in "$ROOT"/tests/oci/*.sh; do
+	[ -f "$t" ] || continue
+	name="oci/$(basename "$t" .sh)"
+	selected "$name" || continue
+	echo "....  $name (running)"
+	run bash "$t"
+	case $rc in
+	0) pass "$name" ;;
+	77)
+		why77=$(grep -m1 '^SKIP: ' "$tmp/out" | sed 's/^SKIP: //')
+		skip "$name" "${why77:-no reason given}"
+		;;
+	*) fail "$name" "$why" "$tmp/out" ;;
+	esac
+done
+
+# After everything: nothing of this suite may be left on the host.
+name="leaks/after-suite"
+if selected "$name"; then
+	run bash "$ROOT/tests/leak_check.sh"
+	if [ "$rc" = 0 ]; then pass "$name"; else fail "$name" "$why" "$tmp/out"; fi
+fi
+
 echo "$npass passed, $nfail failed, $nskip skipped"
 [ "$nfail" = 0 ]

@@ -1,10 +1,16 @@
 #!/bin/sh
 # Installs the build and test dependencies with apt-get, only those missing.
+# --oci: the OCI clients the last test stage and the benchmarks drive instead.
 set -e
+if [ "${1:-}" = --oci ]; then
+	pkgs="podman conmon runc crun containerd tmux"
+else
+	pkgs="build-essential pkg-config libseccomp-dev libjansson-dev libunwind-dev
+	      libcapstone-dev libcmocka-dev clang busybox-static python3 strace tmux
+	      git sqlite3"
+fi
 need=""
-for p in build-essential pkg-config libseccomp-dev libjansson-dev libunwind-dev \
-         libcapstone-dev libcmocka-dev clang busybox-static python3 strace tmux \
-         git sqlite3; do
+for p in $pkgs; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need="$need $p"
 done
 [ -z "$need" ] && exit 0
