@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sentry/vfs/lock.h"
 #include "sentry/vfs/vfs.h"
 
 struct fdtable *fdtable_new(void)
@@ -29,8 +30,10 @@ void fdtable_put(struct fdtable *t)
 	if (!t || __atomic_sub_fetch(&t->refs, 1, __ATOMIC_ACQ_REL))
 		return;
 	for (int i = 0; i < t->size; i++)
-		if (t->fds[i].file)
+		if (t->fds[i].file) {
+			lock_posix_close(t, t->fds[i].file);
 			file_put(t->fds[i].file);
+		}
 	free(t->fds);
 	pthread_mutex_destroy(&t->lock);
 	free(t);
@@ -108,7 +111,11 @@ int fd_install_at(struct fdtable *t, int fd, struct file *f, bool cloexec, int l
 	}
 	pthread_mutex_unlock(&t->lock);
 	/* Released outside the lock: a release may block (host close). */
-	file_put(old);
+	if (old) {
+		/* Closing any fd of a file drops the process's POSIX locks on it. */
+		lock_posix_close(t, old);
+		file_put(old);
+	}
 	return r;
 }
 
@@ -138,6 +145,7 @@ int fd_close(struct fdtable *t, int fd)
 	pthread_mutex_unlock(&t->lock);
 	if (!f)
 		return -EBADF;
+	lock_posix_close(t, f);
 	file_put(f);
 	return 0;
 }
@@ -184,6 +192,7 @@ void fd_close_on_exec(struct fdtable *t)
 		pthread_mutex_unlock(&t->lock);
 		if (!f)
 			return;
+		lock_posix_close(t, f);
 		file_put(f);
 	}
 }

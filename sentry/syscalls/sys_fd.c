@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "sentry/fs/pipe/pipe.h"
+#include "sentry/fs/tmpfs/tmpfs.h"
 #include "sentry/mm/mm.h"
 #include "sentry/syscalls/sys_file.h"
 #include "sentry/syscalls/syscalls.h"
@@ -96,9 +97,23 @@ DEFINE_SYSCALL_SUP(fcntl, SUP_PARTIAL, R_INT, A_FD, A_INT, A_HEX)
 		pthread_mutex_unlock(&f->lock);
 		r = 0;
 		break;
+	case F_SETLK:
+	case F_SETLKW:
+	case F_GETLK:
+	case F_OFD_SETLK:
+	case F_OFD_SETLKW:
+	case F_OFD_GETLK:
+		r = fcntl_lock(t, f, cmd, a[2]);
+		break;
 	case F_GETPIPE_SZ:
 	case F_SETPIPE_SZ:
 		r = pipe_fcntl(f, t, cmd, a[2]);
+		break;
+	case F_ADD_SEALS: /* memfd and tmpfs files (sentry/fs/tmpfs/memfd.c) */
+		r = tmpfs_add_seals(f, (unsigned)a[2]);
+		break;
+	case F_GET_SEALS:
+		r = tmpfs_get_seals(f);
 		break;
 	default:
 		r = -EINVAL;
@@ -162,8 +177,9 @@ DEFINE_SYSCALL(lseek, R_INT, A_FD, A_INT, A_INT)
 	return r;
 }
 
-/* Gofer files are read-only: nothing to flush.  Host files (stdio) flush
- * on the host, which gives EINVAL for ttys and pipes as Linux does. */
+/* Gofer files flush their donated host fd (a no-op for read-only ones);
+ * host files (stdio) flush on the host, which gives EINVAL for ttys and
+ * pipes as Linux does. */
 static long do_fsync(struct task *t, int fd, bool data)
 {
 	struct file *f = fget(t, fd);
@@ -172,7 +188,7 @@ static long do_fsync(struct task *t, int fd, bool data)
 		return -EBADF;
 	if (file_is_path(f))
 		r = -EBADF;
-	else if (!f->dentry && f->ops->host_fd && f->ops->host_fd(f) >= 0)
+	else if (f->ops->host_fd && f->ops->host_fd(f) >= 0)
 		r = (data ? fdatasync(f->ops->host_fd(f)) : fsync(f->ops->host_fd(f))) ? -errno : 0;
 	file_put(f);
 	return r;

@@ -9,6 +9,7 @@
 #include "common/log.h"
 #include "sentry/mm/mm.h"
 #include "sentry/syscalls/syscalls.h"
+#include "sentry/vfs/fsnotify.h"
 
 /* ---- path helpers ---- */
 
@@ -106,26 +107,29 @@ int walk_parent_at(struct task *t, int dirfd, uint64_t upath, struct dentry **pa
 /* open(O_CREAT) of a name that does not exist: made by the parent's
  * filesystem (EROFS on the read-only root), mode less the umask.  0 with
  * the new file's dentry in *out. */
-static int open_create(struct task *t, int dirfd, const char *path, mode_t mode,
+static int open_create(struct task *t, int dirfd, const char *path, mode_t mode, int rflags,
 		       struct dentry **out)
 {
 	struct dentry *parent, *start = NULL;
 	char last[256];
-	int r = path[0] == '/' ? 0 : dirfd_start(t, dirfd, &start);
+	bool scoped = rflags & (WALK_BENEATH | WALK_IN_ROOT);
+	int r = path[0] == '/' && !scoped ? 0 : dirfd_start(t, dirfd, &start);
 	if (!r)
-		r = vfs_walk_parent(t, start, path, &parent, last);
+		r = vfs_walk_parent_flags(t, start, path, rflags, &parent, last);
 	dentry_put(start);
 	if (r)
 		return r;
 	if (path[strlen(path) - 1] == '/' || !*last || !strcmp(last, ".") || !strcmp(last, ".."))
 		r = -EISDIR;
-	else if (!parent->ops || !parent->ops->create)
+	else if (!dentry_wops(parent) || !dentry_wops(parent)->create)
 		r = -EROFS;
 	else if (!(r = vfs_may_create(&t->cred, parent))) {
 		pthread_mutex_lock(&t->fs->lock);
 		mode_t umask = t->fs->umask;
 		pthread_mutex_unlock(&t->fs->lock);
-		r = parent->ops->create(parent, last, mode & 07777 & ~umask, &t->cred, out);
+		r = dentry_wops(parent)->create(parent, last, mode & 07777 & ~umask, &t->cred, out);
+		if (!r)
+			fsnotify_create(parent, last, false);
 	}
 	dentry_put(parent);
 	return r;
@@ -134,7 +138,51 @@ static int open_create(struct task *t, int dirfd, const char *path, mode_t mode,
 /* O_TMPFILE without the O_DIRECTORY bit glibc folds into it. */
 #define TMPFILE_BIT 020000000
 
-static long do_open(struct task *t, int dirfd, uint64_t upath, int flags, mode_t mode)
+/* The walk of an open: openat2's RESOLVE_BENEATH and RESOLVE_IN_ROOT
+ * start at dirfd even for an absolute path. */
+static int open_walk(struct task *t, int dirfd, const char *path, int wf, struct dentry **out)
+{
+	struct dentry *start;
+	if (!(wf & (WALK_BENEATH | WALK_IN_ROOT)))
+		return walk_at(t, dirfd, path, wf, false, out, NULL);
+	if (!*path)
+		return -ENOENT;
+	int r = dirfd_start(t, dirfd, &start);
+	if (r)
+		return r;
+	r = vfs_walk(t, start, path, wf, out);
+	dentry_put(start);
+	return r;
+}
+
+/* O_TMPFILE in directory *d: replaces *d by the new unnamed file's
+ * dentry.  EROFS on a read-only tree, EOPNOTSUPP where the filesystem
+ * has no unnamed files (the gofer tree, /proc). */
+static int open_tmpfile(struct task *t, struct dentry **d, int flags, mode_t mode)
+{
+	const struct dentry_ops *ops = dentry_wops(*d);
+	struct dentry *td;
+	if (!S_ISDIR((*d)->st.st_mode))
+		return -ENOTDIR;
+	if (!ops)
+		return -EROFS;
+	if (!ops->tmpfile)
+		return -EOPNOTSUPP;
+	int r = vfs_may_create(&t->cred, *d);
+	if (r)
+		return r;
+	pthread_mutex_lock(&t->fs->lock);
+	mode_t umask = t->fs->umask;
+	pthread_mutex_unlock(&t->fs->lock);
+	r = ops->tmpfile(*d, mode & 07777 & ~umask, &t->cred, !(flags & O_EXCL), &td);
+	if (r)
+		return r;
+	dentry_put(*d);
+	*d = td;
+	return 0;
+}
+
+static long do_open(struct task *t, int dirfd, uint64_t upath, int flags, mode_t mode, int rflags)
 {
 	char path[PATH_MAX];
 	struct dentry *d;
@@ -151,14 +199,15 @@ static long do_open(struct task *t, int dirfd, uint64_t upath, int flags, mode_t
 	bool follow = !(flags & O_NOFOLLOW) && (flags & (O_CREAT | O_EXCL)) != (O_CREAT | O_EXCL);
 	int wf = (follow ? WALK_FOLLOW : 0) | ((flags & O_DIRECTORY) ? WALK_DIR : 0);
 
-	r = walk_at(t, dirfd, path, wf, false, &d, NULL);
+	wf |= rflags;
+	r = open_walk(t, dirfd, path, wf, &d);
 	bool created = false;
 	if ((flags & O_CREAT) && !(flags & TMPFILE_BIT)) {
 		if (r == -ENOENT) {
-			r = open_create(t, dirfd, path, mode, &d);
+			r = open_create(t, dirfd, path, mode, rflags, &d);
 			/* Another task made it first: open theirs. */
 			if (r == -EEXIST && !(flags & O_EXCL))
-				r = walk_at(t, dirfd, path, wf, false, &d, NULL);
+				r = open_walk(t, dirfd, path, wf, &d);
 			else if (!r)
 				created = true;
 			if (r)
@@ -171,10 +220,11 @@ static long do_open(struct task *t, int dirfd, uint64_t upath, int flags, mode_t
 	if (r)
 		return r;
 	if (flags & TMPFILE_BIT) {
-		/* Unnamed files are not supported by tmpfs yet. */
-		r = !S_ISDIR(d->st.st_mode) ? -ENOTDIR : d->ops && d->ops->create ? -EOPNOTSUPP
-										 : -EROFS;
-		goto out;
+		if ((r = open_tmpfile(t, &d, flags, mode)))
+			goto out;
+		/* The creator may write what it made, whatever the mode. */
+		created = true;
+		flags &= ~(TMPFILE_BIT | O_DIRECTORY | O_CREAT | O_EXCL);
 	}
 	if (!(flags & O_PATH)) {
 		struct stat st;
@@ -203,7 +253,7 @@ static long do_open(struct task *t, int dirfd, uint64_t upath, int flags, mode_t
 		/* The root is read-only: writing a file or directory of it is
 		 * refused before asking the gofer (devices may be written).
 		 * Synthetic filesystems decide in their open. */
-		if ((may & MAY_WRITE) && S_ISREG(d->st.st_mode) && !d->ops) {
+		if ((may & MAY_WRITE) && S_ISREG(d->st.st_mode) && !d->ops && !dentry_wops(d)) {
 			r = -EROFS;
 			goto out;
 		}
@@ -211,6 +261,9 @@ static long do_open(struct task *t, int dirfd, uint64_t upath, int flags, mode_t
 	r = vfs_open_dentry(t, d, flags, &f);
 	if (r)
 		goto out;
+	if ((flags & O_TRUNC) && !created && S_ISREG(d->st.st_mode))
+		fsnotify_file(f, IN_MODIFY);
+	fsnotify_open(f);
 	r = fd_install(t->files, f, flags & O_CLOEXEC, 0, nofile_limit(t));
 	file_put(f);
 out:
@@ -220,17 +273,84 @@ out:
 
 DEFINE_SYSCALL(open, R_INT, A_STR, A_HEX, A_OCT)
 {
-	return do_open(t, AT_FDCWD, a[0], (int)a[1], (mode_t)a[2]);
+	return do_open(t, AT_FDCWD, a[0], (int)a[1], (mode_t)a[2], 0);
 }
 
 DEFINE_SYSCALL(openat, R_INT, A_DIRFD, A_STR, A_HEX, A_OCT)
 {
-	return do_open(t, (int)a[0], a[1], (int)a[2], (mode_t)a[3]);
+	return do_open(t, (int)a[0], a[1], (int)a[2], (mode_t)a[3], 0);
 }
 
 DEFINE_SYSCALL(creat, R_INT, A_STR, A_OCT)
 {
-	return do_open(t, AT_FDCWD, a[0], O_CREAT | O_WRONLY | O_TRUNC, (mode_t)a[1]);
+	return do_open(t, AT_FDCWD, a[0], O_CREAT | O_WRONLY | O_TRUNC, (mode_t)a[1], 0);
+}
+
+/* openat2(2): struct open_how, strict about unknown bits. */
+struct open_how_k {
+	uint64_t flags, mode, resolve;
+};
+#define OPEN_HOW_SIZE_VER0 24
+#define RESOLVE_NO_XDEV_K 0x01
+#define RESOLVE_NO_MAGICLINKS_K 0x02
+#define RESOLVE_NO_SYMLINKS_K 0x04
+#define RESOLVE_BENEATH_K 0x08
+#define RESOLVE_IN_ROOT_K 0x10
+#define RESOLVE_CACHED_K 0x20
+/* Linux's VALID_OPEN_FLAGS (its O_LARGEFILE is 0100000 on x86-64). */
+#define VALID_OPEN_FLAGS_K 037777703ULL
+/* What O_PATH may be combined with (O_PATH_FLAGS). */
+#define O_PATH_FLAGS_K (O_DIRECTORY | O_NOFOLLOW | O_PATH | O_CLOEXEC)
+
+DEFINE_SYSCALL(openat2, R_INT, A_DIRFD, A_STR, A_PTR, A_UINT)
+{
+	struct open_how_k how;
+	size_t size = a[3];
+	if (size < OPEN_HOW_SIZE_VER0)
+		return -EINVAL;
+	if (size > 4096)
+		return -E2BIG;
+	if (mm_copy_in(t->mm, &how, a[2], sizeof how))
+		return -EFAULT;
+	/* A newer caller's extension must be all zero to be ignored. */
+	for (size_t off = sizeof how; off < size;) {
+		uint8_t buf[256];
+		size_t n = size - off < sizeof buf ? size - off : sizeof buf;
+		if (mm_copy_in(t->mm, buf, a[2] + off, n))
+			return -EFAULT;
+		for (size_t i = 0; i < n; i++)
+			if (buf[i])
+				return -E2BIG;
+		off += n;
+	}
+	if (how.flags & ~VALID_OPEN_FLAGS_K)
+		return -EINVAL;
+	if (how.resolve & ~(uint64_t)0x3f)
+		return -EINVAL;
+	int flags = (int)how.flags;
+	if ((flags & O_PATH) && (flags & ~O_PATH_FLAGS_K))
+		return -EINVAL;
+	if (how.mode & ~(uint64_t)07777)
+		return -EINVAL;
+	if (how.mode && !(flags & (O_CREAT | TMPFILE_BIT)))
+		return -EINVAL;
+	if ((how.resolve & RESOLVE_BENEATH_K) && (how.resolve & RESOLVE_IN_ROOT_K))
+		return -EINVAL;
+	/* Every lookup may need the gofer: never "cached only". */
+	if (how.resolve & RESOLVE_CACHED_K)
+		return -EAGAIN;
+	int rflags = 0;
+	if (how.resolve & RESOLVE_NO_XDEV_K)
+		rflags |= WALK_NO_XDEV;
+	if (how.resolve & RESOLVE_NO_MAGICLINKS_K)
+		rflags |= WALK_NO_MAGICLINKS;
+	if (how.resolve & RESOLVE_NO_SYMLINKS_K)
+		rflags |= WALK_NO_SYMLINKS | WALK_NO_MAGICLINKS;
+	if (how.resolve & RESOLVE_BENEATH_K)
+		rflags |= WALK_BENEATH;
+	if (how.resolve & RESOLVE_IN_ROOT_K)
+		rflags |= WALK_IN_ROOT;
+	return do_open(t, (int)a[0], a[1], flags, (mode_t)how.mode, rflags);
 }
 
 DEFINE_SYSCALL(close, R_INT, A_FD) { return fd_close(t->files, (int)a[0]); }
@@ -331,6 +451,8 @@ static long do_rw(struct task *t, int fd, const struct iovec *uiov, int ucnt, in
 		return n;
 	}
 	r = write ? f->ops->write(f, iov, n, off) : f->ops->read(f, iov, n, off);
+	if (r > 0)
+		fsnotify_file(f, write ? IN_MODIFY : IN_ACCESS);
 	file_put(f);
 	return r;
 }

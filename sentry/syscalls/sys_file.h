@@ -44,3 +44,6 @@ int walk_parent_at(struct task *t, int dirfd, uint64_t upath, struct dentry **pa
 /* The starting directory of a relative *at() path: a new reference, or
  * -EBADF/-ENOTDIR. */
 int dirfd_start(struct task *t, int dirfd, struct dentry **out);
+/* fcntl's record-lock commands (F_SETLK, F_SETLKW, F_GETLK and the F_OFD_
+ * ones) on f, with arg the application's struct flock (sys_lock.c). */
+long fcntl_lock(struct task *t, struct file *f, int cmd, uint64_t arg);

@@ -16,6 +16,8 @@
 struct walk {
 	struct task *t;
 	struct dentry *root;
+	struct dentry *scope;	 /* WALK_BENEATH / WALK_IN_ROOT: the start */
+	struct vfs_mount *mnt;	 /* WALK_NO_XDEV: the start's mount */
 	struct dentry *cur;
 	int nlinks;
 	char bufs[2][WALK_BUF];
@@ -48,12 +50,19 @@ static void set_cur(struct walk *w, struct dentry *d)
 	dentry_put(old);
 }
 
+/* RESOLVE_NO_XDEV: every step must stay in the start's mount. */
+static int check_xdev(struct walk *w, int flags)
+{
+	return (flags & WALK_NO_XDEV) && w->cur->mnt != w->mnt ? -EXDEV : 0;
+}
+
 /* Walks rest from w->cur.  If stop_last, the last component is not looked
  * up: it is copied to last (and w->cur is its directory). */
 static int walk_path(struct walk *w, const char *rest, int flags, bool stop_last, char *last)
 {
 	char name[NAME_MAX + 1];
 	char target[GOFER_LINK_SIZE];
+	int r0;
 
 	if (!*rest)
 		return -ENOENT;
@@ -61,7 +70,13 @@ static int walk_path(struct walk *w, const char *rest, int flags, bool stop_last
 		return -ENAMETOOLONG;
 	for (;;) {
 		if (*rest == '/') {
+			/* Absolute paths and link targets may not leave a
+			 * RESOLVE_BENEATH walk. */
+			if (flags & WALK_BENEATH)
+				return -EXDEV;
 			set_cur(w, dentry_get(w->root));
+			if ((r0 = check_xdev(w, flags)))
+				return r0;
 			while (*rest == '/')
 				rest++;
 		}
@@ -107,8 +122,12 @@ static int walk_path(struct walk *w, const char *rest, int flags, bool stop_last
 			continue;
 		}
 		if (!strcmp(name, "..")) {
+			if ((flags & WALK_BENEATH) && w->cur == w->scope)
+				return -EXDEV;
 			if (w->cur != w->root && w->cur->parent)
 				set_cur(w, dentry_get(w->cur->parent));
+			if ((r0 = check_xdev(w, flags)))
+				return r0;
 			rest = next;
 			if (is_last)
 				break;
@@ -119,11 +138,35 @@ static int walk_path(struct walk *w, const char *rest, int flags, bool stop_last
 		if (r)
 			return r;
 		d = vfs_cross_mount(d);
+		if ((flags & WALK_NO_XDEV) && d->mnt != w->mnt) {
+			dentry_put(d);
+			return -EXDEV;
+		}
 		if (S_ISLNK(d->st.st_mode) &&
 		    (!is_last || trailing_slash || (flags & WALK_FOLLOW))) {
-			if (++w->nlinks > VFS_MAXSYMLINKS) {
+			if (++w->nlinks > VFS_MAXSYMLINKS || (flags & WALK_NO_SYMLINKS)) {
 				dentry_put(d);
 				return -ELOOP;
+			}
+			if (d->ops && d->ops->follow) {
+				/* Magic links jump anywhere: refused by the
+				 * RESOLVE_* restrictions, as Linux does. */
+				int bad = (flags & WALK_NO_MAGICLINKS) ? -ELOOP
+					  : (flags & (WALK_BENEATH | WALK_IN_ROOT | WALK_NO_XDEV))
+					      ? -EXDEV
+					      : 0;
+				if (bad) {
+					struct dentry *probe;
+					/* Only links that really designate an
+					 * object (not readlink text) count. */
+					r = d->ops->follow(d, &probe);
+					if (r <= 0) {
+						if (!r)
+							dentry_put(probe);
+						dentry_put(d);
+						return r ? r : bad;
+					}
+				}
 			}
 			if (d->ops && d->ops->follow) {
 				/* A magic link designates its object directly. */
@@ -179,9 +222,13 @@ static int walk_common(struct task *t, struct dentry *start, const char *path, i
 	w->nlinks = 0;
 	w->which = 0;
 	pthread_mutex_lock(&t->fs->lock);
-	w->root = dentry_get(t->fs->root);
+	w->root = dentry_get((flags & WALK_IN_ROOT) && start ? start : t->fs->root);
 	w->cur = dentry_get(start ? start : t->fs->cwd);
 	pthread_mutex_unlock(&t->fs->lock);
+	w->scope = w->cur;
+	/* An absolute path starts in the root's mount, unless scoped. */
+	w->mnt = path[0] == '/' && !(flags & (WALK_BENEATH | WALK_IN_ROOT)) ? w->root->mnt
+									     : w->cur->mnt;
 	int r = walk_path(w, path, flags, stop_last, last);
 	if (r)
 		dentry_put(w->cur);
@@ -201,4 +248,10 @@ int vfs_walk_parent(struct task *t, struct dentry *start, const char *path, stru
 		    char last[256])
 {
 	return walk_common(t, start, path, 0, true, last, parent);
+}
+
+int vfs_walk_parent_flags(struct task *t, struct dentry *start, const char *path, int flags,
+			  struct dentry **parent, char last[256])
+{
+	return walk_common(t, start, path, flags, true, last, parent);
 }
