@@ -40,6 +40,9 @@ static void pending_add(struct sigpending *p, int sig, const siginfo_t *info)
 	if (sig < SIGRTMIN && (p->set & SIGBIT(sig)))
 		return;
 	p->set |= SIGBIT(sig);
+	/* Whoever made it pending, signalfd readers and pollers (blocked
+	 * signals wake no one else) learn it now. */
+	signalfd_notify();
 	struct sigqueue *q = calloc(1, sizeof *q);
 	if (!q)
 		return; /* delivered with a minimal siginfo */

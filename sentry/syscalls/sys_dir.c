@@ -15,6 +15,7 @@
 #include "sentry/mm/mm.h"
 #include "sentry/syscalls/sys_file.h"
 #include "sentry/syscalls/syscalls.h"
+#include "sentry/vfs/fsnotify.h"
 
 /* Bounce buffer for one getdents call: a short batch is always allowed. */
 #define DENTS_MAX 32768
@@ -40,6 +41,8 @@ static long do_getdents(struct task *t, int fd, uint64_t ubuf, uint64_t count, b
 		goto out;
 	}
 	r = f->ops->getdents(f, buf, size);
+	if (r >= 0)
+		fsnotify_file(f, IN_ACCESS);
 	if (r > 0 && old) {
 		/* linux_dirent has the same record sizes as linux_dirent64:
 		 * d_type moves from before the name to the record's last byte. */
@@ -193,9 +196,11 @@ static long do_mkdir(struct task *t, int dirfd, uint64_t upath, mode_t mode)
 	struct dentry *parent;
 	char last[256];
 	long r = create_lookup(t, dirfd, upath, &parent, last);
-	if (r || (r = create_check(t, parent, parent->ops && parent->ops->mkdir)))
+	if (r || (r = create_check(t, parent, dentry_wops(parent) && dentry_wops(parent)->mkdir)))
 		return r;
-	r = parent->ops->mkdir(parent, last, mode & 01777 & ~umask_of(t), &t->cred);
+	r = dentry_wops(parent)->mkdir(parent, last, mode & 01777 & ~umask_of(t), &t->cred);
+	if (!r)
+		fsnotify_create(parent, last, true);
 	dentry_put(parent);
 	return r;
 }
@@ -225,7 +230,7 @@ static long do_mknod(struct task *t, int dirfd, uint64_t upath, mode_t mode, dev
 		return r;
 	bool reg = type == S_IFREG;
 	if ((r = create_check(t, parent,
-			      parent->ops && (reg ? !!parent->ops->create : !!parent->ops->mknod))))
+			      dentry_wops(parent) && (reg ? !!dentry_wops(parent)->create : !!dentry_wops(parent)->mknod))))
 		return r;
 	if ((type == S_IFCHR || type == S_IFBLK) && !cred_capable(&t->cred, CAP_MKNOD)) {
 		dentry_put(parent);
@@ -233,12 +238,14 @@ static long do_mknod(struct task *t, int dirfd, uint64_t upath, mode_t mode, dev
 	}
 	mode_t perm = mode & 07777 & ~umask_of(t);
 	if (reg) {
-		r = parent->ops->create(parent, last, perm, &t->cred, &d);
+		r = dentry_wops(parent)->create(parent, last, perm, &t->cred, &d);
 		if (!r)
 			dentry_put(d);
 	} else {
-		r = parent->ops->mknod(parent, last, type | perm, dev, &t->cred);
+		r = dentry_wops(parent)->mknod(parent, last, type | perm, dev, &t->cred);
 	}
+	if (!r)
+		fsnotify_create(parent, last, false);
 	dentry_put(parent);
 	return r;
 }
@@ -261,9 +268,11 @@ static long do_symlink(struct task *t, uint64_t utarget, int dirfd, uint64_t upa
 	if (l < 0)
 		return l;
 	long r = create_lookup(t, dirfd, upath, &parent, last);
-	if (r || (r = create_check(t, parent, parent->ops && parent->ops->symlink)))
+	if (r || (r = create_check(t, parent, dentry_wops(parent) && dentry_wops(parent)->symlink)))
 		return r;
-	r = l ? parent->ops->symlink(parent, last, target, &t->cred) : -ENOENT;
+	r = l ? dentry_wops(parent)->symlink(parent, last, target, &t->cred) : -ENOENT;
+	if (!r)
+		fsnotify_create(parent, last, false);
 	dentry_put(parent);
 	return r;
 }
@@ -296,10 +305,15 @@ static long do_link(struct task *t, int olddir, uint64_t oldp, int newdir, uint6
 	}
 	if (old->mnt != parent->mnt)
 		r = -EXDEV;
-	else if (!parent->ops || !parent->ops->link)
+	else if (!dentry_wops(parent) || !dentry_wops(parent)->link)
 		r = -EROFS;
 	else if (!(r = vfs_may_create(&t->cred, parent)))
-		r = S_ISDIR(old->st.st_mode) ? -EPERM : parent->ops->link(old, parent, last);
+		r = S_ISDIR(old->st.st_mode) ? -EPERM : dentry_wops(parent)->link(old, parent, last);
+	if (!r && fsnotify_active()) {
+		struct stat st;
+		dentry_getattr(old, &st);
+		fsnotify_link(parent, last, &st);
+	}
 	dentry_put(parent);
 	dentry_put(old);
 	return r;
@@ -331,7 +345,7 @@ static long do_remove(struct task *t, int dirfd, uint64_t upath, bool isdir)
 		r = isdir ? -EINVAL : -EISDIR;
 	else if (!strcmp(last, ".."))
 		r = isdir ? -ENOTEMPTY : -EISDIR;
-	else if (!parent->ops || !(isdir ? parent->ops->rmdir : parent->ops->unlink))
+	else if (!dentry_wops(parent) || !(isdir ? dentry_wops(parent)->rmdir : dentry_wops(parent)->unlink))
 		r = -EROFS;
 	if (r)
 		goto out;
@@ -341,9 +355,12 @@ static long do_remove(struct task *t, int dirfd, uint64_t upath, bool isdir)
 	if ((r = dentry_lookup(parent, last, &victim)))
 		goto out;
 	r = vfs_may_delete(&t->cred, parent, victim, isdir);
+	dentry_getattr(victim, &st);
 	dentry_put(victim);
 	if (!r)
-		r = isdir ? parent->ops->rmdir(parent, last) : parent->ops->unlink(parent, last);
+		r = isdir ? dentry_wops(parent)->rmdir(parent, last) : dentry_wops(parent)->unlink(parent, last);
+	if (!r)
+		fsnotify_delete(parent, last, &st);
 out:
 	dentry_put(parent);
 	return r;
@@ -377,7 +394,7 @@ static long do_rename(struct task *t, int olddir, uint64_t oldp, int newdir, uin
 {
 	struct dentry *op, *np, *old = NULL, *new = NULL;
 	char olast[256], nlast[256];
-	struct stat st;
+	struct stat st, nst;
 	if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT))
 		return -EINVAL;
 	if ((flags & RENAME_EXCHANGE) && (flags & (RENAME_NOREPLACE | RENAME_WHITEOUT)))
@@ -395,7 +412,7 @@ static long do_rename(struct task *t, int olddir, uint64_t oldp, int newdir, uin
 		r = -EBUSY;
 	else if (op->mnt != np->mnt)
 		r = -EXDEV;
-	else if (!op->ops || !op->ops->rename)
+	else if (!dentry_wops(op) || !dentry_wops(op)->rename)
 		r = -EROFS;
 	else if (flags & RENAME_WHITEOUT)
 		r = -EINVAL; /* overlay whiteouts: not on this tmpfs */
@@ -424,7 +441,6 @@ static long do_rename(struct task *t, int olddir, uint64_t oldp, int newdir, uin
 	if ((r = vfs_may_delete(&t->cred, op, old, odir)))
 		goto out;
 	if (new) {
-		struct stat nst;
 		dentry_getattr(new, &nst);
 		r = vfs_may_delete(&t->cred, np, new, xchg ? S_ISDIR(nst.st_mode) : odir);
 	} else {
@@ -436,7 +452,9 @@ static long do_rename(struct task *t, int olddir, uint64_t oldp, int newdir, uin
 	if (odir && !same_node(op, np))
 		r = vfs_permission(&t->cred, &st, MAY_WRITE);
 	if (!r)
-		r = op->ops->rename(op, olast, np, nlast, flags);
+		r = dentry_wops(op)->rename(op, olast, np, nlast, flags);
+	if (!r)
+		fsnotify_move(op, olast, np, nlast, &st, new ? &nst : NULL, xchg);
 out:
 	dentry_put(old);
 	dentry_put(new);
@@ -467,9 +485,25 @@ DEFINE_SYSCALL(renameat2, R_INT, A_DIRFD, A_STR, A_DIRFD, A_STR, A_HEX)
 /* Applies sa to d through its filesystem: EROFS when it has no setattr. */
 static long setattr(struct dentry *d, const struct synth_setattr *sa)
 {
-	if (!d || !d->ops || !d->ops->setattr)
+	if (!d || !dentry_wops(d) || !dentry_wops(d)->setattr)
 		return -EROFS;
-	return d->ops->setattr(d, sa);
+	long r = dentry_wops(d)->setattr(d, sa);
+	if (!r && fsnotify_active()) {
+		/* Linux's fsnotify_change: which event each change makes. */
+		uint32_t ev = 0, times = sa->mask & (SA_ATIME | SA_MTIME);
+		if (sa->mask & (SA_MODE | SA_UID | SA_GID))
+			ev |= IN_ATTRIB;
+		if (sa->mask & SA_SIZE)
+			ev |= IN_MODIFY;
+		if (times == (SA_ATIME | SA_MTIME))
+			ev |= IN_ATTRIB;
+		else if (times == SA_ATIME)
+			ev |= IN_ACCESS;
+		else if (times == SA_MTIME)
+			ev |= IN_MODIFY;
+		fsnotify_dentry(d, ev);
+	}
+	return r;
 }
 
 /* Resolves (dirfd, upath) for an attribute change: a dentry (a new
@@ -504,7 +538,7 @@ static long chmod_dentry(struct task *t, struct dentry *d, mode_t mode)
 {
 	struct stat st;
 	long r = -EROFS;
-	if (d->ops && d->ops->setattr) {
+	if (dentry_wops(d) && dentry_wops(d)->setattr) {
 		dentry_getattr(d, &st);
 		if (!vfs_owner_or_capable(&t->cred, &st)) {
 			r = -EPERM;
@@ -550,7 +584,7 @@ static long chown_dentry(struct task *t, struct dentry *d, uid_t uid, gid_t gid)
 {
 	struct stat st;
 	long r = -EROFS;
-	if (d->ops && d->ops->setattr) {
+	if (dentry_wops(d) && dentry_wops(d)->setattr) {
 		dentry_getattr(d, &st);
 		bool can_chown = cred_capable(&t->cred, CAP_CHOWN);
 		bool owner = t->cred.fsuid == st.st_uid;
@@ -637,7 +671,7 @@ DEFINE_SYSCALL(truncate, R_INT, A_STR, A_INT)
 		r = -EISDIR;
 	else if (!S_ISREG(st.st_mode))
 		r = -EINVAL;
-	else if (!d->ops || !d->ops->setattr)
+	else if (!dentry_wops(d) || !dentry_wops(d)->setattr)
 		r = -EROFS;
 	else if (!(r = vfs_permission(&t->cred, &st, MAY_WRITE))) {
 		struct synth_setattr sa = {.mask = SA_SIZE, .size = (int64_t)a[1]};
@@ -704,7 +738,7 @@ static long utimes_dentry(struct task *t, struct dentry *d, const struct timespe
 		if (!sa.mask)
 			goto out;
 	}
-	if (!d->ops || !d->ops->setattr) {
+	if (!dentry_wops(d) || !dentry_wops(d)->setattr) {
 		r = -EROFS;
 		goto out;
 	}

@@ -8,7 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sentry/fs/gofer/pagecache.h"
 #include "sentry/mm/mm.h"
+#include "sentry/vfs/fsnotify.h"
+#include "sentry/vfs/lock.h"
+
+void (*file_epoll_release)(struct file *f);
 
 struct file *file_new(const struct file_ops *ops, int flags, struct dentry *d, void *priv)
 {
@@ -34,6 +39,11 @@ void file_put(struct file *f)
 {
 	if (!f || __atomic_sub_fetch(&f->refs, 1, __ATOMIC_ACQ_REL))
 		return;
+	fsnotify_close(f);
+	if (__atomic_load_n(&f->epitems, __ATOMIC_ACQUIRE))
+		file_epoll_release(f);
+	/* flock and OFD locks belong to the open file description. */
+	lock_file_release(f);
 	if (f->ops && f->ops->release)
 		f->ops->release(f);
 	dentry_put(f->dentry);
@@ -66,14 +76,28 @@ static int64_t backing_frame(void *obj, uint64_t pgoff)
 	return f->dentry->ops->frame(f->dentry, pgoff);
 }
 
+/* Memory-backed files count their writable shared mappings (memfd seals). */
+static int backing_writers(void *obj, int delta)
+{
+	struct file *f = obj;
+	return f->dentry->ops->map_writers(f->dentry, delta);
+}
+
 void file_backing(struct file *f, struct mm_backing *out)
 {
+	/* Gofer files map the sandbox's page cache of the host file, so
+	 * every process shares one copy of a library. */
+	if (f->dentry && !f->dentry->ops && gofer_pagecache_backing(f, out) == 0)
+		return;
+	*out = (struct mm_backing){0};
 	out->pread = backing_pread;
 	out->get = backing_get;
 	out->put = backing_put;
 	out->obj = file_get(f);
 	/* Memory-backed files map their own frames (shared mappings share). */
 	out->frame = f->dentry && f->dentry->ops && f->dentry->ops->frame ? backing_frame : NULL;
+	if (out->frame && f->dentry->ops->map_writers)
+		out->writers = backing_writers;
 }
 
 /* O_PATH files only name their dentry: every I/O op is refused by the

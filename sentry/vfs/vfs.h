@@ -51,6 +51,12 @@ struct file {
 	int64_t pos;
 	struct dentry *dentry;    /* NULL for anonymous files */
 	void *priv;
+	/* epoll items watching this file, under sentry/fs/anon/epoll.c's lock:
+	 * they go when the file's last reference does (file_epoll_release). */
+	void *epitems;
+	/* Opened by the application (fsnotify_open): inotify reports its
+	 * close; the sentry's own opens (copy-up, exec) report nothing. */
+	bool notify;
 };
 
 /* The per-task filesystem context: root, cwd, umask (CLONE_FS shares it). */
@@ -71,7 +77,11 @@ void fs_ctx_put(struct fs_ctx *fs);
 struct fs_ctx *fs_ctx_dup(struct fs_ctx *fs);
 
 struct file *file_get(struct file *f);
+/* The last put sends inotify's close event, drops the file's epoll items
+ * (file_epoll_release), then calls ops->release. */
 void file_put(struct file *f);
+/* Set by epoll once it is used: removes f's items from their epolls. */
+extern void (*file_epoll_release)(struct file *f);
 /* Convenience for sentry buffers (the loader). */
 ssize_t file_pread(struct file *f, void *buf, size_t len, int64_t off);
 /* A mapping backing that reads f's bytes (takes a reference on f). */

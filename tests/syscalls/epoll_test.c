@@ -260,8 +260,74 @@ TEST(stdio_and_pwait)
 	close(ep);
 }
 
+/* An item lives as long as its file: a dup keeps it after the fd's close,
+ * the last close ends it, and the fd number may then name a new item. */
+TEST(close_drops_items)
+{
+	struct epoll_event ev[4];
+	int ep = CHECK_OK(epoll_create1(0));
+	int p[2];
+	CHECK_OK(pipe(p));
+	CHECK_OK(add(ep, p[0], EPOLLIN, 1));
+	int d = CHECK_OK(dup(p[0]));
+	CHECK_OK(close(p[0]));
+	CHECK_EQ(write(p[1], "x", 1), 1);
+	CHECK_EQ(epoll_wait(ep, ev, 4, 0), 1);
+	CHECK_EQ(ev[0].data.u64, 1);
+	/* The closed fd cannot name it any more. */
+	CHECK_ERRNO(epoll_ctl(ep, EPOLL_CTL_DEL, p[0], NULL), EBADF);
+	/* The number, reused for another file, is a new item. */
+	int e = CHECK_OK(eventfd(1, 0));
+	CHECK_EQ(e, p[0]);
+	CHECK_OK(add(ep, e, EPOLLIN, 2));
+	CHECK_EQ(epoll_wait(ep, ev, 4, 0), 2);
+	CHECK_EQ(ev[0].data.u64 + ev[1].data.u64, 3);
+	/* The last reference to the pipe's read end goes: so does its item
+	 * (the pipe still holds a byte). */
+	CHECK_OK(close(d));
+	CHECK_EQ(epoll_wait(ep, ev, 4, 0), 1);
+	CHECK_EQ(ev[0].data.u64, 2);
+	CHECK_OK(epoll_ctl(ep, EPOLL_CTL_DEL, e, NULL));
+	CHECK_EQ(epoll_wait(ep, ev, 4, 0), 0);
+	/* A child's copy keeps the file (and its item) alive until it exits. */
+	int q[2];
+	CHECK_OK(pipe(q));
+	CHECK_OK(add(ep, q[0], EPOLLIN, 3));
+	int go[2];
+	CHECK_OK(pipe(go));
+	pid_t pid = CHECK_OK(fork());
+	if (pid == 0) {
+		char c;
+		close(go[1]);
+		CCHECK(read(go[0], &c, 1) == 1);
+		_exit(0);
+	}
+	close(go[0]);
+	CHECK_OK(close(q[0]));
+	CHECK_EQ(write(q[1], "y", 1), 1);
+	CHECK_EQ(epoll_wait(ep, ev, 4, 0), 1);
+	CHECK_EQ(ev[0].data.u64, 3);
+	CHECK_EQ(write(go[1], "g", 1), 1);
+	WAIT_EXIT(pid, 0);
+	CHECK_EQ(epoll_wait(ep, ev, 4, 0), 0);
+	close(go[1]);
+	close(q[1]);
+	close(e);
+	close(p[1]);
+	/* An epoll watched by another goes from it the same way. */
+	int outer = CHECK_OK(epoll_create1(0));
+	CHECK_OK(add(outer, ep, EPOLLIN, 4));
+	int e2 = CHECK_OK(eventfd(1, 0));
+	CHECK_OK(add(ep, e2, EPOLLIN, 5));
+	CHECK_EQ(epoll_wait(outer, ev, 4, 0), 1);
+	CHECK_OK(close(ep));
+	CHECK_EQ(epoll_wait(outer, ev, 4, 0), 0);
+	close(e2);
+	close(outer);
+}
+
 int main(int argc, char **argv)
 {
 	RUN_TESTS(argc, argv, level_triggered, edge_triggered, oneshot, mod_del_errors, timeouts,
-		  mixed_set, blocking_wakeup, nested, stdio_and_pwait);
+		  mixed_set, blocking_wakeup, nested, stdio_and_pwait, close_drops_items);
 }

@@ -111,7 +111,57 @@ TEST(errors)
 	CHECK_ERRNO(signalfd(999, &set, 0), EBADF);
 }
 
+/* A child's exit makes SIGCHLD pending: an epoll_wait and a poll on a
+ * signalfd for it wake at once (the long timeouts are never reached). */
+TEST(sigchld_wakes_epoll_and_poll)
+{
+	sigset_t set, old;
+	sigemptyset(&set);
+	sigaddset(&set, SIGCHLD);
+	CHECK_OK(sigprocmask(SIG_BLOCK, &set, &old));
+	int sfd = CHECK_OK(signalfd(-1, &set, SFD_NONBLOCK));
+	int ep = CHECK_OK(epoll_create1(0));
+	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = 42};
+	CHECK_OK(epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev));
+	for (int round = 0; round < 2; round++) {
+		int go[2];
+		CHECK_OK(pipe(go));
+		pid_t pid = CHECK_OK(fork());
+		if (pid == 0) {
+			char c;
+			close(go[1]);
+			CCHECK(read(go[0], &c, 1) == 1);
+			_exit(3 + round);
+		}
+		close(go[0]);
+		CHECK_EQ(epoll_wait(ep, &ev, 1, 0), 0);
+		/* Release the child only now: we are about to sleep. */
+		CHECK_EQ(write(go[1], "g", 1), 1);
+		close(go[1]);
+		if (round == 0) {
+			CHECK_EQ(epoll_wait(ep, &ev, 1, 20000), 1);
+			CHECK_EQ(ev.data.u64, 42);
+			CHECK_EQ(ev.events, EPOLLIN);
+		} else {
+			struct pollfd pfd = {.fd = sfd, .events = POLLIN};
+			CHECK_EQ(poll(&pfd, 1, 20000), 1);
+			CHECK_EQ(pfd.revents, POLLIN);
+		}
+		struct signalfd_siginfo si;
+		CHECK_EQ(read(sfd, &si, sizeof si), (ssize_t)sizeof si);
+		CHECK_EQ(si.ssi_signo, SIGCHLD);
+		CHECK_EQ(si.ssi_pid, pid);
+		CHECK_EQ(si.ssi_code, CLD_EXITED);
+		CHECK_EQ(si.ssi_status, 3 + round);
+		WAIT_EXIT(pid, 3 + round);
+	}
+	close(ep);
+	close(sfd);
+	CHECK_OK(sigprocmask(SIG_SETMASK, &old, NULL));
+}
+
 int main(int argc, char **argv)
 {
-	RUN_TESTS(argc, argv, read_kill, mask_and_epoll, blocking_read_child_kill, errors);
+	RUN_TESTS(argc, argv, read_kill, mask_and_epoll, blocking_read_child_kill, errors,
+		  sigchld_wakes_epoll_and_poll);
 }

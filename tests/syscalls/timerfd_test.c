@@ -110,7 +110,41 @@ TEST(errors)
 	close(fd);
 }
 
+#ifndef TFD_TIMER_CANCEL_ON_SET
+#define TFD_TIMER_CANCEL_ON_SET (1 << 1)
+#endif
+
+/* TFD_TIMER_CANCEL_ON_SET is accepted with any clock and mode (it only
+ * acts on absolute CLOCK_REALTIME timers); such a timer still expires. */
+TEST(cancel_on_set)
+{
+	struct itimerspec far = {.it_value = {100000, 0}}, cur;
+	int m = CHECK_OK(timerfd_create(CLOCK_MONOTONIC, 0));
+	CHECK_OK(timerfd_settime(m, TFD_TIMER_CANCEL_ON_SET, &far, NULL));
+	CHECK_OK(timerfd_settime(m, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, &far, NULL));
+	CHECK_ERRNO(timerfd_settime(m, TFD_TIMER_CANCEL_ON_SET | 4, &far, NULL), EINVAL);
+	close(m);
+	int r = CHECK_OK(timerfd_create(CLOCK_REALTIME, 0));
+	CHECK_OK(timerfd_settime(r, TFD_TIMER_CANCEL_ON_SET, &far, NULL));
+	struct timespec now;
+	CHECK_OK(clock_gettime(CLOCK_REALTIME, &now));
+	struct itimerspec soon = {.it_value = {now.tv_sec, now.tv_nsec}};
+	soon.it_value.tv_nsec += 20000000;
+	if (soon.it_value.tv_nsec >= 1000000000L) {
+		soon.it_value.tv_sec++;
+		soon.it_value.tv_nsec -= 1000000000L;
+	}
+	CHECK_OK(timerfd_settime(r, TFD_TIMER_ABSTIME | TFD_TIMER_CANCEL_ON_SET, &soon, NULL));
+	CHECK_OK(timerfd_gettime(r, &cur));
+	CHECK(cur.it_value.tv_sec == 0 && cur.it_value.tv_nsec <= 20000000);
+	uint64_t n = 0;
+	CHECK_EQ(read(r, &n, sizeof n), (ssize_t)sizeof n);
+	CHECK_EQ(n, 1);
+	close(r);
+}
+
 int main(int argc, char **argv)
 {
-	RUN_TESTS(argc, argv, intervals, settime_gettime, abstime_past, poll_wakes, errors);
+	RUN_TESTS(argc, argv, intervals, settime_gettime, abstime_past, poll_wakes, errors,
+		  cancel_on_set);
 }

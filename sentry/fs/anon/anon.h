@@ -35,6 +35,17 @@ void signalfd_set_mask(struct file *f, uint64_t mask);
  * readers and pollers waiting for a blocked signal wake up. */
 void signalfd_notify(void);
 
+/* inotify instances (sentry/vfs/fsnotify.h delivers their events).
+ * flags: O_NONBLOCK. */
+struct file *inotify_new(int flags);
+bool file_is_inotify(const struct file *f);
+/* Watches the inode st names (its identity) for mask (IN_* as given to
+ * inotify_add_watch, already checked): its wd, a new one or the inode's
+ * existing one (updated, or -EEXIST with IN_MASK_CREATE); -ENOSPC, -ENOMEM. */
+int inotify_watch_add(struct file *f, const struct stat *st, uint32_t mask);
+/* Removes watch wd (queueing IN_IGNORED): 0 or -EINVAL. */
+int inotify_watch_rm(struct file *f, int wd);
+
 /* epoll instances. */
 struct file *epoll_new(int flags);
 bool file_is_epoll(const struct file *f);

@@ -5,10 +5,19 @@
  * files (stdio) cannot call back: they are polled on every scan and slept
  * on with one host poll, as poll() does.
  *
+ * Items hold no reference on their file: as in Linux, an item lives as
+ * long as its (file, fd) pair's file does, whatever happens to the fd, and
+ * goes when the file's last reference does (file_epoll_release, called by
+ * file_put before the file's release).  Each file lists its items
+ * (f->epitems) for that.
+ *
  * Locking: ep->mtx guards the item list and is held while files are polled
  * (an inner epoll's mtx nests inside its outer's); ep->lock guards the
  * ready flags and event masks and is taken by the wake callbacks under the
- * watched file's waitq.lock, so it must never be held while polling. */
+ * watched file's waitq.lock, so it must never be held while polling.
+ * files_lock (a leaf after ep->mtx) guards every file's item list.  No
+ * file reference is dropped while an ep->mtx is held: the last put would
+ * come back here for it. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -18,7 +27,6 @@
 #include <sys/stat.h>
 
 #include "sentry/fs/anon/anon_internal.h"
-#include "sentry/kernel/fdtable.h"
 #include "sentry/kernel/signal.h"
 #include "sentry/vfs/dentry.h"
 #include "sentry/vfs/poll.h"
@@ -30,7 +38,8 @@
 struct epitem {
 	struct epoll *ep;
 	int fd;
-	struct file *file; /* a reference: see the report on close() */
+	struct file *file; /* no reference: the file's release removes the item */
+	struct epitem *fnext, **fprev; /* the file's item list (files_lock) */
 	uint32_t events;   /* ep->lock; only EP_PRIVATE_BITS once a one-shot fired */
 	uint64_t data;
 	bool ready; /* ep->lock */
@@ -41,6 +50,7 @@ struct epitem {
 };
 
 struct epoll {
+	int refs; /* the epoll file's, and releases of watched files in flight */
 	pthread_mutex_t mtx;
 	pthread_mutex_t lock;
 	struct waitq wq; /* epoll_wait sleepers, pollers, outer epolls */
@@ -50,6 +60,7 @@ struct epoll {
 static const struct file_ops epoll_ops;
 /* Serializes adding epolls to epolls, so the loop check sees a stable graph. */
 static pthread_mutex_t nest_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t files_lock = PTHREAD_MUTEX_INITIALIZER;
 
 bool file_is_epoll(const struct file *f) { return f->ops == &epoll_ops; }
 
@@ -82,10 +93,33 @@ static uint32_t item_poll(struct epitem *it, uint32_t want)
 	return m & (want | POLLERR | POLLHUP);
 }
 
+static void ep_put(struct epoll *ep)
+{
+	if (__atomic_sub_fetch(&ep->refs, 1, __ATOMIC_ACQ_REL))
+		return;
+	pthread_mutex_destroy(&ep->mtx);
+	pthread_mutex_destroy(&ep->lock);
+	free(ep);
+}
+
+/* Takes it off its file's list.  files_lock held. */
+static void item_file_unlink(struct epitem *it)
+{
+	if (!it->fprev)
+		return;
+	*it->fprev = it->fnext;
+	if (it->fnext)
+		it->fnext->fprev = it->fprev;
+	it->fprev = NULL;
+}
+
+/* ep->mtx held (or the item was never published). */
 static void item_free(struct epitem *it)
 {
+	pthread_mutex_lock(&files_lock);
+	item_file_unlink(it);
+	pthread_mutex_unlock(&files_lock);
 	poll_table_destroy(&it->pt);
-	file_put(it->file);
 	free(it);
 }
 
@@ -113,11 +147,9 @@ static void ep_rotate(struct epoll *ep, struct epitem **pp)
 }
 
 /* Collects up to max events (out NULL: only tells whether any is ready).
- * t (when consuming): items whose fd no longer names their file in t's
- * table were closed and are dropped.  hosts/nh: host items' fds to sleep
- * on.  ep->mtx held. */
-static int ep_scan(struct epoll *ep, struct task *t, struct epoll_event *out, int max,
-		   struct pollfd **hosts, int *nh)
+ * hosts/nh: host items' fds to sleep on.  ep->mtx held. */
+static int ep_scan(struct epoll *ep, struct epoll_event *out, int max, struct pollfd **hosts,
+		   int *nh)
 {
 	struct epitem **pp = &ep->items;
 	int n = 0;
@@ -145,20 +177,6 @@ static int ep_scan(struct epoll *ep, struct task *t, struct epoll_event *out, in
 			continue;
 		if (!out)
 			return 1;
-		if (t) {
-			struct file *cur = fd_get(t->files, it->fd);
-			file_put(cur);
-			if (cur != it->file) {
-				/* Closed since it was added: Linux drops it then. */
-				struct epitem **prev = &ep->items;
-				while (*prev != it)
-					prev = &(*prev)->next;
-				item_unlink(ep, it);
-				item_free(it);
-				pp = prev;
-				continue;
-			}
-		}
 		out[n++] = (struct epoll_event){.events = m, .data.u64 = it->data};
 		pthread_mutex_lock(&ep->lock);
 		if (evs & EPOLLONESHOT)
@@ -177,7 +195,7 @@ static uint32_t ep_poll(struct file *f, struct poll_table *pt, uint32_t events)
 	struct epoll *ep = f->priv;
 	poll_wait(pt, &ep->wq, events);
 	pthread_mutex_lock(&ep->mtx);
-	int n = ep_scan(ep, NULL, NULL, 1, NULL, NULL);
+	int n = ep_scan(ep, NULL, 1, NULL, NULL);
 	pthread_mutex_unlock(&ep->mtx);
 	return n ? POLLIN | POLLRDNORM : 0;
 }
@@ -185,14 +203,55 @@ static uint32_t ep_poll(struct file *f, struct poll_table *pt, uint32_t events)
 static void ep_release(struct file *f)
 {
 	struct epoll *ep = f->priv;
+	pthread_mutex_lock(&ep->mtx);
 	struct epitem *it = ep->items, *next;
 	for (; it; it = next) {
 		next = it->next;
 		item_free(it);
 	}
-	pthread_mutex_destroy(&ep->mtx);
-	pthread_mutex_destroy(&ep->lock);
-	free(ep);
+	ep->items = NULL;
+	ep->tail = &ep->items;
+	pthread_mutex_unlock(&ep->mtx);
+	ep_put(ep);
+}
+
+/* f's last reference went: its items leave every epoll.  An epoll found
+ * through f's list is pinned (refs) before its mtx is taken, since that
+ * lock comes before files_lock. */
+static void ep_file_release(struct file *f)
+{
+	for (;;) {
+		pthread_mutex_lock(&files_lock);
+		struct epitem *first = f->epitems;
+		if (!first) {
+			pthread_mutex_unlock(&files_lock);
+			return;
+		}
+		struct epoll *ep = first->ep;
+		__atomic_add_fetch(&ep->refs, 1, __ATOMIC_RELAXED);
+		pthread_mutex_unlock(&files_lock);
+
+		pthread_mutex_lock(&ep->mtx);
+		struct epitem *gone = NULL;
+		pthread_mutex_lock(&files_lock);
+		for (struct epitem *it = f->epitems, *nx; it; it = nx) {
+			nx = it->fnext;
+			if (it->ep != ep)
+				continue;
+			item_file_unlink(it);
+			it->fnext = gone;
+			gone = it;
+		}
+		pthread_mutex_unlock(&files_lock);
+		while (gone) {
+			struct epitem *it = gone;
+			gone = it->fnext;
+			item_unlink(ep, it);
+			item_free(it);
+		}
+		pthread_mutex_unlock(&ep->mtx);
+		ep_put(ep);
+	}
 }
 
 static const struct file_ops epoll_ops = {
@@ -207,20 +266,25 @@ struct file *epoll_new(int flags)
 	struct epoll *ep = calloc(1, sizeof *ep);
 	if (!ep)
 		return NULL;
+	ep->refs = 1;
 	pthread_mutex_init(&ep->mtx, NULL);
 	pthread_mutex_init(&ep->lock, NULL);
 	waitq_init(&ep->wq);
 	ep->tail = &ep->items;
+	file_epoll_release = ep_file_release;
 	struct file *f = file_new(&epoll_ops, O_RDWR | (flags & O_NONBLOCK), NULL, ep);
 	if (!f)
 		ep_release(&(struct file){.priv = ep});
 	return f;
 }
 
-static struct epitem *item_find(struct epoll *ep, int fd)
+/* Items are keyed by (fd, file), as Linux's: a closed fd whose file lives
+ * on in a dup keeps its item, and the fd number may be registered again
+ * for the file it names now. */
+static struct epitem *item_find(struct epoll *ep, int fd, struct file *f)
 {
 	for (struct epitem *it = ep->items; it; it = it->next)
-		if (it->fd == fd)
+		if (it->fd == fd && it->file == f)
 			return it;
 	return NULL;
 }
@@ -242,21 +306,14 @@ static bool ep_loops(struct epoll *from, struct epoll *to, int depth)
 
 static int ep_add(struct epoll *ep, int fd, struct file *target, uint32_t events, uint64_t data)
 {
-	struct epitem *old = item_find(ep, fd);
-	if (old) {
-		struct file *cur = old->file;
-		if (cur == target)
-			return -EEXIST;
-		/* The fd was closed and reused since: the old item is stale. */
-		item_unlink(ep, old);
-		item_free(old);
-	}
+	if (item_find(ep, fd, target))
+		return -EEXIST;
 	struct epitem *it = calloc(1, sizeof *it);
 	if (!it)
 		return -ENOMEM;
 	it->ep = ep;
 	it->fd = fd;
-	it->file = file_get(target);
+	it->file = target;
 	it->events = events;
 	it->data = data;
 	it->host_fd = -1;
@@ -277,6 +334,14 @@ static int ep_add(struct epoll *ep, int fd, struct file *target, uint32_t events
 	it->next = NULL;
 	*ep->tail = it;
 	ep->tail = &it->next;
+	pthread_mutex_lock(&files_lock);
+	struct epitem **head = (struct epitem **)&target->epitems;
+	it->fnext = *head;
+	if (it->fnext)
+		it->fnext->fprev = &it->fnext;
+	it->fprev = head;
+	__atomic_store_n(head, it, __ATOMIC_RELEASE);
+	pthread_mutex_unlock(&files_lock);
 	if (m) {
 		pthread_mutex_lock(&ep->lock);
 		it->ready = true;
@@ -286,9 +351,9 @@ static int ep_add(struct epoll *ep, int fd, struct file *target, uint32_t events
 	return 0;
 }
 
-static int ep_mod(struct epoll *ep, int fd, uint32_t events, uint64_t data)
+static int ep_mod(struct epoll *ep, int fd, struct file *target, uint32_t events, uint64_t data)
 {
-	struct epitem *it = item_find(ep, fd);
+	struct epitem *it = item_find(ep, fd, target);
 	if (!it)
 		return -ENOENT;
 	if (it->events & EPOLLEXCLUSIVE)
@@ -344,10 +409,10 @@ int epoll_ctl_file(struct file *epf, int op, int fd, struct file *target, uint32
 		r = ep_add(ep, fd, target, events, data);
 		break;
 	case EPOLL_CTL_MOD:
-		r = ep_mod(ep, fd, events, data);
+		r = ep_mod(ep, fd, target, events, data);
 		break;
 	case EPOLL_CTL_DEL: {
-		struct epitem *it = item_find(ep, fd);
+		struct epitem *it = item_find(ep, fd, target);
 		r = -ENOENT;
 		if (it) {
 			item_unlink(ep, it);
@@ -401,7 +466,7 @@ long epoll_wait_file(struct task *t, struct file *epf, struct epoll_event *out, 
 		int nh = 0;
 		waitq_add(&ep->wq, &we, w, ~0u);
 		pthread_mutex_lock(&ep->mtx);
-		int n = ep_scan(ep, t, out, max, &hosts, &nh);
+		int n = ep_scan(ep, out, max, &hosts, &nh);
 		pthread_mutex_unlock(&ep->mtx);
 		if (n || expired) {
 			waitq_del(&ep->wq, &we);

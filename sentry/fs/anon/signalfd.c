@@ -13,15 +13,13 @@
 #include "sentry/vfs/dentry.h"
 #include "sentry/vfs/poll.h"
 
-/* Until the signal code calls signalfd_notify() on every queued signal, a
- * sleeping reader re-checks this often (blocked signals wake nobody). */
-#define RECHECK_NS 10000000L
-
 struct signalfd {
 	_Atomic uint64_t mask;
 };
 
-/* Everyone waiting for a signal to be queued (readers and pollers). */
+/* Everyone waiting for a signal to be queued (readers and pollers): the
+ * signal code calls signalfd_notify() whenever a signal becomes pending,
+ * whoever sent it (kill, a child's exit, a timer, a fault). */
 static struct waitq sfd_wq = {.lock = PTHREAD_MUTEX_INITIALIZER,
 			      .head = {.next = &sfd_wq.head, .prev = &sfd_wq.head}};
 
@@ -114,9 +112,7 @@ static ssize_t sfd_read(struct file *f, const struct iovec *iov, int iovcnt, int
 			r = n ? 0 : -EAGAIN;
 			break;
 		}
-		struct timespec rel = {0, RECHECK_NS}, dl;
-		deadline_after(CLOCK_MONOTONIC, &rel, &dl);
-		int w = waiter_sleep(&t->waiter, CLOCK_MONOTONIC, &dl);
+		int w = waiter_sleep(&t->waiter, CLOCK_MONOTONIC, NULL);
 		waitq_del(&sfd_wq, &e);
 		if (w == -EINTR) {
 			r = -ERESTARTSYS;

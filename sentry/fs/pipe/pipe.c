@@ -48,19 +48,24 @@ static int pipe_wait(struct pipe *p, struct task *t, uint32_t events)
 	return r == -EINTR ? -EINTR : 0;
 }
 
-static ssize_t pipe_read(struct file *f, const struct iovec *iov, int iovcnt, int64_t off)
+/* Reads (consumes) or, with peek, copies the pipe's bytes: blocks while it
+ * is empty and has writers, unless nonblock. */
+static ssize_t pipe_read_how(struct file *f, const struct iovec *iov, int iovcnt, bool nonblock,
+			     bool peek)
 {
 	struct pipe *p = PIPE_OF(f);
 	struct iov_cur c = {.iov = iov, .cnt = iovcnt};
 	size_t want = iov_total(iov, iovcnt);
 	ssize_t ret;
 
-	if (off >= 0)
-		return -ESPIPE;
 	if (!want)
 		return 0;
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
+		if (p->nbytes && peek) {
+			ret = (ssize_t)pipe_peek_bytes(p, &c, want);
+			break;
+		}
 		if (p->nbytes) {
 			ret = (ssize_t)pipe_take(p, &c, want);
 			waitq_wake(&p->wq, EV_WRITE);
@@ -70,7 +75,7 @@ static ssize_t pipe_read(struct file *f, const struct iovec *iov, int iovcnt, in
 			ret = 0;
 			break;
 		}
-		if (f->flags & O_NONBLOCK) {
+		if (nonblock || (f->flags & O_NONBLOCK)) {
 			ret = -EAGAIN;
 			break;
 		}
@@ -83,7 +88,14 @@ static ssize_t pipe_read(struct file *f, const struct iovec *iov, int iovcnt, in
 	return ret;
 }
 
-static ssize_t pipe_write(struct file *f, const struct iovec *iov, int iovcnt, int64_t off)
+static ssize_t pipe_read(struct file *f, const struct iovec *iov, int iovcnt, int64_t off)
+{
+	if (off >= 0)
+		return -ESPIPE;
+	return pipe_read_how(f, iov, iovcnt, false, false);
+}
+
+static ssize_t pipe_write_how(struct file *f, const struct iovec *iov, int iovcnt, bool nonblock)
 {
 	struct pipe *p = PIPE_OF(f);
 	struct task *t = task_current();
@@ -92,8 +104,6 @@ static ssize_t pipe_write(struct file *f, const struct iovec *iov, int iovcnt, i
 	bool atomic = total <= PIPE_BUF, sigpipe = false;
 	ssize_t ret = 0;
 
-	if (off >= 0)
-		return -ESPIPE;
 	if (!total)
 		return 0;
 	pthread_mutex_lock(&p->lock);
@@ -118,12 +128,64 @@ static ssize_t pipe_write(struct file *f, const struct iovec *iov, int iovcnt, i
 			ret = done ? (ssize_t)done : -ENOMEM;
 			break;
 		}
-		if (f->flags & O_NONBLOCK) {
+		if (nonblock || (f->flags & O_NONBLOCK)) {
 			ret = done ? (ssize_t)done : -EAGAIN;
 			break;
 		}
 		if (pipe_wait(p, t, EV_WRITE | POLLERR)) {
 			ret = done ? (ssize_t)done : -ERESTARTSYS;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&p->lock);
+	if (sigpipe && t)
+		sig_send_task(t, SIGPIPE, NULL);
+	return ret;
+}
+
+static ssize_t pipe_write(struct file *f, const struct iovec *iov, int iovcnt, int64_t off)
+{
+	if (off >= 0)
+		return -ESPIPE;
+	return pipe_write_how(f, iov, iovcnt, false);
+}
+
+ssize_t pipe_splice_read(struct file *f, const struct iovec *iov, int iovcnt, bool nonblock,
+			 bool peek)
+{
+	return pipe_read_how(f, iov, iovcnt, nonblock, peek);
+}
+
+ssize_t pipe_splice_write(struct file *f, const struct iovec *iov, int iovcnt, bool nonblock)
+{
+	return pipe_write_how(f, iov, iovcnt, nonblock);
+}
+
+bool pipe_same(const struct file *a, const struct file *b) { return PIPE_OF(a) == PIPE_OF(b); }
+
+long pipe_wait_room(struct file *f, bool nonblock)
+{
+	struct pipe *p = PIPE_OF(f);
+	struct task *t = task_current();
+	long ret;
+	bool sigpipe = false;
+	pthread_mutex_lock(&p->lock);
+	for (;;) {
+		if (!p->readers) {
+			sigpipe = true;
+			ret = -EPIPE;
+			break;
+		}
+		if (!pipe_full(p)) {
+			ret = (long)(p->nslots - p->nused) * PIPE_PAGE;
+			break;
+		}
+		if (nonblock || (f->flags & O_NONBLOCK)) {
+			ret = -EAGAIN;
+			break;
+		}
+		if (pipe_wait(p, t, EV_WRITE | POLLERR)) {
+			ret = -ERESTARTSYS;
 			break;
 		}
 	}

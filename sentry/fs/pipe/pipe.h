@@ -15,6 +15,8 @@
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
+#include <sys/uio.h>
 
 struct task;
 struct file;
@@ -48,6 +50,19 @@ int pipe_open_fifo(struct task *t, struct pipe *p, int flags, struct file **out)
 
 /* Whether f is an end of a pipe or FIFO. */
 bool file_is_pipe(const struct file *f);
+
+/* For splice and tee (sentry/syscalls/sys_splice.c), on a pipe end f:
+ * read(2)/write(2) of sentry iovecs that also fail with -EAGAIN instead of
+ * blocking when nonblock (SPLICE_F_NONBLOCK).  peek copies the bytes
+ * without consuming them (tee). */
+ssize_t pipe_splice_read(struct file *f, const struct iovec *iov, int iovcnt, bool nonblock,
+			 bool peek);
+ssize_t pipe_splice_write(struct file *f, const struct iovec *iov, int iovcnt, bool nonblock);
+/* Whether pipe ends a and b belong to one pipe. */
+bool pipe_same(const struct file *a, const struct file *b);
+/* Waits (unless nonblock) until the pipe has a free slot: the free bytes,
+ * or -EAGAIN, -EPIPE (no reader; SIGPIPE sent), -ERESTARTSYS. */
+long pipe_wait_room(struct file *f, bool nonblock);
 
 /* fcntl F_GETPIPE_SZ / F_SETPIPE_SZ: the capacity in bytes, or -EBADF (not
  * a pipe), -EINVAL, -EPERM (above PIPE_MAX_SIZE without CAP_SYS_RESOURCE),

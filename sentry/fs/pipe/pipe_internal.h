@@ -63,6 +63,9 @@ struct iov_cur {
 /* Moves unread bytes into c, at most max; stops after a packet.  Returns
  * the bytes moved. */
 size_t pipe_take(struct pipe *p, struct iov_cur *c, size_t max);
+/* Copies up to max unread bytes into c without consuming them (tee);
+ * stops after a packet.  Returns the bytes copied. */
+size_t pipe_peek_bytes(struct pipe *p, struct iov_cur *c, size_t max);
 /* Stores n bytes from c.  atomic: all or nothing.  packet: one slot per
  * PIPE_PAGE bytes.  Returns the bytes stored (short when the ring fills or
  * a page cannot be allocated). */

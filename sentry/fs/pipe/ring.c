@@ -121,6 +121,21 @@ size_t pipe_take(struct pipe *p, struct iov_cur *c, size_t max)
 	return done;
 }
 
+size_t pipe_peek_bytes(struct pipe *p, struct iov_cur *c, size_t max)
+{
+	size_t done = 0;
+	unsigned mask = p->nslots - 1;
+	for (unsigned i = 0; i < p->nused && done < max; i++) {
+		struct pipe_slot *s = &p->slots[(p->head + i) & mask];
+		size_t want = max - done < s->len ? max - done : s->len;
+		size_t k = cur_copy_out(c, s->page + s->off, want);
+		done += k;
+		if (s->packet || k < want)
+			break;
+	}
+	return done;
+}
+
 /* A fresh tail slot with a page, or NULL when the ring is full or memory
  * is short. */
 static struct pipe_slot *slot_new(struct pipe *p)
