@@ -49,7 +49,9 @@ static void init(void)
 
 /* Input: a sequence of [u16 length][message bytes].  Node ids are small
  * (slot + 1 | generation 1 << 32), so the fuzzer can find them: the root
- * is attached first as 0x100000001. */
+ * is attached first as 0x100000001 (writable), then again from the
+ * read-only export 1 as 0x100000002.  Mutations change the temporary tree
+ * from run to run, which only widens what later inputs meet. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int done;
@@ -59,9 +61,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		init();
 		done = 1;
 	}
+	/* Export 0 writable (the mutating requests reach the host calls),
+	 * export 1 the same tree read-only. */
 	gofer_server_init(&s, open(tree, O_PATH | O_DIRECTORY | O_CLOEXEC));
+	s.exports[0].ro = false;
+	gofer_server_add_export(&s, open(tree, O_PATH | O_DIRECTORY | O_CLOEXEC), true);
 	struct gofer_hdr a = {.type = GOFER_T_ATTACH, .len = sizeof a};
 	gofer_handle_msg(&s, &a, sizeof a, resp, &fd);
+	struct gofer_attach_req a1 = {.h = {.type = GOFER_T_ATTACH, .len = sizeof a1},
+				      .export_idx = 1};
+	gofer_handle_msg(&s, &a1, sizeof a1, resp, &fd);
 	while (size >= 2) {
 		size_t len = (size_t)data[0] | (size_t)data[1] << 8;
 		data += 2;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "gofer/server_internal.h"
 
 #define ROOT_PARENT GOFER_NO_NODE
 #define DEFAULT_MAX_NODES (1u << 20)
@@ -23,9 +24,29 @@
 int gofer_server_init(struct gofer_server *s, int root_fd)
 {
 	memset(s, 0, sizeof *s);
-	s->root_fd = root_fd;
 	s->max_nodes = DEFAULT_MAX_NODES;
+	gofer_server_add_export(s, root_fd, true);
 	return 0;
+}
+
+int gofer_server_add_export(struct gofer_server *s, int fd, bool ro)
+{
+	if (s->nexports == GOFER_MAX_EXPORTS) {
+		close(fd);
+		return -ENFILE;
+	}
+	s->exports[s->nexports] = (struct gofer_export){.fd = fd, .ro = ro};
+	return (int)s->nexports++;
+}
+
+int gofer_server_add_file_export(struct gofer_server *s, int fd, char *name, bool ro)
+{
+	int idx = gofer_server_add_export(s, fd, ro);
+	if (idx < 0)
+		free(name);
+	else
+		s->exports[idx].file = name;
+	return idx;
 }
 
 static void node_release(struct gofer_node *n)
@@ -46,19 +67,21 @@ void gofer_server_destroy(struct gofer_server *s)
 		if (s->nodes[i].fd >= 0)
 			node_release(&s->nodes[i]);
 	free(s->nodes);
-	if (s->root_fd >= 0)
-		close(s->root_fd);
+	for (uint32_t i = 0; i < s->nexports; i++)
+		if (s->exports[i].fd >= 0) {
+			close(s->exports[i].fd);
+			free(s->exports[i].file);
+		}
 	memset(s, 0, sizeof *s);
-	s->root_fd = -1;
 }
 
-static uint64_t node_id(struct gofer_server *s, uint32_t slot)
+uint64_t gofer_node_id(struct gofer_server *s, uint32_t slot)
 {
 	return ((uint64_t)s->nodes[slot].gen << 32) | (slot + 1);
 }
 
 /* The slot an id names, or NULL for anything stale or out of range. */
-static struct gofer_node *node_lookup(struct gofer_server *s, uint64_t id, uint32_t *slot_out)
+struct gofer_node *gofer_node_lookup(struct gofer_server *s, uint64_t id, uint32_t *slot_out)
 {
 	uint32_t low = (uint32_t)id;
 	if (low == 0 || low > s->cap)
@@ -72,8 +95,8 @@ static struct gofer_node *node_lookup(struct gofer_server *s, uint64_t id, uint3
 }
 
 /* Takes ownership of fd and name; returns the slot or -errno. */
-static int64_t node_add(struct gofer_server *s, int fd, uint64_t parent, char *name,
-			const struct stat *st)
+int64_t gofer_node_add(struct gofer_server *s, int fd, uint64_t parent, char *name,
+		       const struct stat *st, uint32_t export_idx)
 {
 	uint32_t i;
 	for (i = s->hint; i < s->cap; i++)
@@ -108,6 +131,8 @@ static int64_t node_add(struct gofer_server *s, int fd, uint64_t parent, char *n
 	n->dev = st->st_dev;
 	n->ino = st->st_ino;
 	n->mode = st->st_mode;
+	n->export_idx = export_idx;
+	n->root = false;
 	return i;
 }
 
@@ -135,10 +160,10 @@ static void fill_stat(struct gofer_stat *g, const struct stat *st)
 
 /* ---- handlers: each returns the response length or -errno ---- */
 
-static long reply_node(struct gofer_server *s, uint32_t slot, const struct stat *st, void *resp)
+long gofer_reply_node(struct gofer_server *s, uint32_t slot, const struct stat *st, void *resp)
 {
 	struct gofer_node_resp *r = resp;
-	r->node = node_id(s, slot);
+	r->node = gofer_node_id(s, slot);
 	fill_stat(&r->st, st);
 	return sizeof *r;
 }
@@ -158,10 +183,19 @@ static long do_version(struct gofer_server *s, const void *req, size_t len, void
 
 static long do_attach(struct gofer_server *s, const void *req, size_t len, void *resp)
 {
+	const struct gofer_attach_req *q = req;
+	struct gofer_attach_resp *r = resp;
 	struct stat st;
-	if (len != sizeof(struct gofer_hdr))
+	uint32_t idx = 0;
+	if (len == sizeof *q)
+		idx = q->export_idx;
+	else if (len != sizeof(struct gofer_hdr))
 		return -EINVAL;
-	int fd = openat(s->root_fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (idx >= s->nexports)
+		return -ENOENT;
+	const struct gofer_export *x = &s->exports[idx];
+	int fd = x->file ? openat(x->fd, x->file, O_PATH | O_NOFOLLOW | O_CLOEXEC)
+			 : openat(x->fd, ".", O_PATH | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
 	if (fstat(fd, &st)) {
@@ -169,13 +203,23 @@ static long do_attach(struct gofer_server *s, const void *req, size_t len, void 
 		close(fd);
 		return -e;
 	}
-	int64_t slot = node_add(s, fd, ROOT_PARENT, NULL, &st);
+	int64_t slot = gofer_node_add(s, fd, ROOT_PARENT, NULL, &st, idx);
 	if (slot < 0)
 		return slot;
-	return reply_node(s, (uint32_t)slot, &st, resp);
+	s->nodes[slot].root = true;
+	long n = gofer_reply_node(s, (uint32_t)slot, &st, resp);
+	if (len != sizeof *q)
+		return n; /* the bare form gets the bare reply */
+	r->flags = s->exports[idx].ro ? GOFER_ATTACH_RDONLY : 0;
+	return sizeof *r;
 }
 
-static int check_name(const char *name, size_t len)
+bool gofer_node_ro(struct gofer_server *s, const struct gofer_node *n)
+{
+	return n->export_idx >= s->nexports || s->exports[n->export_idx].ro;
+}
+
+int gofer_check_name(const char *name, size_t len)
 {
 	if (len == 0 || (len == 1 && name[0] == '.') ||
 	    (len == 2 && name[0] == '.' && name[1] == '.'))
@@ -196,10 +240,10 @@ static long do_walk(struct gofer_server *s, const void *req, size_t len, void *r
 
 	if (len < sizeof *q || q->namelen != len - sizeof *q)
 		return -EINVAL;
-	int e = check_name((const char *)(q + 1), q->namelen);
+	int e = gofer_check_name((const char *)(q + 1), q->namelen);
 	if (e)
 		return e;
-	struct gofer_node *d = node_lookup(s, q->dir, &slot);
+	struct gofer_node *d = gofer_node_lookup(s, q->dir, &slot);
 	if (!d)
 		return -EBADF;
 	if (!S_ISDIR(d->mode))
@@ -219,10 +263,10 @@ static long do_walk(struct gofer_server *s, const void *req, size_t len, void *r
 		close(fd);
 		return -ENOMEM;
 	}
-	int64_t ns = node_add(s, fd, node_id(s, slot), copy, &st);
+	int64_t ns = gofer_node_add(s, fd, gofer_node_id(s, slot), copy, &st, d->export_idx);
 	if (ns < 0)
 		return ns;
-	return reply_node(s, (uint32_t)ns, &st, resp);
+	return gofer_reply_node(s, (uint32_t)ns, &st, resp);
 }
 
 static long do_stat(struct gofer_server *s, const void *req, size_t len, void *resp)
@@ -232,84 +276,39 @@ static long do_stat(struct gofer_server *s, const void *req, size_t len, void *r
 	struct stat st;
 	if (len != sizeof *q)
 		return -EINVAL;
-	struct gofer_node *n = node_lookup(s, q->node, &slot);
+	struct gofer_node *n = gofer_node_lookup(s, q->node, &slot);
 	if (!n)
 		return -EBADF;
 	if (fstat(n->fd, &st))
 		return -errno;
-	return reply_node(s, slot, &st, resp);
+	return gofer_reply_node(s, slot, &st, resp);
 }
 
-/* Character devices that give nothing away and change nothing:
- * null, zero, full, random, urandom (major 1). */
-static int harmless_chardev(dev_t rdev, int acc)
-{
-	if (major(rdev) != 1)
-		return 0;
-	switch (minor(rdev)) {
-	case 3: /* null */
-	case 5: /* zero */
-	case 7: /* full */
-		return 1;
-	case 8: /* random */
-	case 9: /* urandom */
-		return acc == O_RDONLY;
-	}
-	return 0;
-}
-
-/* Flags a reopen may carry; anything that creates or truncates is refused. */
+/* Flags a reopen may carry; creation goes through CREATE, truncation only
+ * on a writable export. */
 #define OPEN_PASS                                                                                  \
 	(O_ACCMODE | O_APPEND | O_NONBLOCK | O_DIRECTORY | O_NOATIME | O_DIRECT | O_DSYNC |        \
-	 O_SYNC | O_LARGEFILE)
+	 O_SYNC | O_LARGEFILE | O_TRUNC)
 
-static long do_open(struct gofer_server *s, const void *req, size_t len, void *resp, int *fd_out)
+int gofer_node_reopen(struct gofer_server *s, struct gofer_node *n, int flags)
 {
-	const struct gofer_open_req *q = req;
 	struct stat st;
-	int flags = (int)q->flags;
-	if (len != sizeof *q)
-		return -EINVAL;
-	struct gofer_node *n = node_lookup(s, q->node, NULL);
-	if (!n)
-		return -EBADF;
-	int acc = flags & O_ACCMODE;
-	if (acc == O_ACCMODE)
-		return -EINVAL;
-	if (flags & (O_CREAT | O_TRUNC | TMPFILE_BIT | O_EXCL))
-		return -EROFS;
-	switch (n->mode & S_IFMT) {
-	case S_IFREG:
-	case S_IFDIR:
-		if (acc != O_RDONLY)
-			return S_ISDIR(n->mode) ? -EISDIR : -EROFS;
-		break;
-	case S_IFLNK:
-		return -ELOOP;
-	case S_IFCHR:
-		if (fstat(n->fd, &st))
-			return -errno;
-		if (!harmless_chardev(st.st_rdev, acc))
-			return -EACCES;
-		break;
-	case S_IFSOCK:
-		return -ENXIO;
-	default: /* FIFOs would block the gofer; block devices are never served */
-		return -EACCES;
-	}
-	if ((flags & O_DIRECTORY) && !S_ISDIR(n->mode))
-		return -ENOTDIR;
-
-	int oflags = (flags & OPEN_PASS) | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC;
 	int fd;
-	if (n->parent == ROOT_PARENT) {
-		fd = openat(n->fd, ".", oflags);
+	flags |= O_NOFOLLOW | O_NOCTTY | O_CLOEXEC;
+	if (n->root) {
+		const struct gofer_export *x =
+		    n->export_idx < s->nexports ? &s->exports[n->export_idx] : NULL;
+		/* A file export's root is reached by its name in the directory
+		 * the export holds (an O_PATH fd of a file cannot be reopened
+		 * without /proc). */
+		fd = x && x->file ? openat(x->fd, x->file, flags) : openat(n->fd, ".", flags);
 	} else {
-		/* A clunked parent leaves its children unopenable. */
-		struct gofer_node *p = node_lookup(s, n->parent, NULL);
+		/* A clunked parent, or a name removed or renamed over, leaves
+		 * the node unopenable. */
+		struct gofer_node *p = n->name ? gofer_node_lookup(s, n->parent, NULL) : NULL;
 		if (!p)
 			return -ESTALE;
-		fd = openat(p->fd, n->name, oflags);
+		fd = openat(p->fd, n->name, flags);
 	}
 	if (fd < 0)
 		return -errno;
@@ -319,6 +318,53 @@ static long do_open(struct gofer_server *s, const void *req, size_t len, void *r
 		close(fd);
 		return -ESTALE;
 	}
+	return fd;
+}
+
+static long do_open(struct gofer_server *s, const void *req, size_t len, void *resp, int *fd_out)
+{
+	const struct gofer_open_req *q = req;
+	int flags = (int)q->flags;
+	if (len != sizeof *q)
+		return -EINVAL;
+	struct gofer_node *n = gofer_node_lookup(s, q->node, NULL);
+	if (!n)
+		return -EBADF;
+	int acc = flags & O_ACCMODE;
+	if (acc == O_ACCMODE)
+		return -EINVAL;
+	bool ro = gofer_node_ro(s, n);
+	if (flags & (O_CREAT | TMPFILE_BIT | O_EXCL))
+		return ro ? -EROFS : -EINVAL;
+	switch (n->mode & S_IFMT) {
+	case S_IFREG:
+		if ((acc != O_RDONLY || (flags & O_TRUNC)) && ro)
+			return -EROFS;
+		break;
+	case S_IFDIR:
+		if (acc != O_RDONLY || (flags & O_TRUNC))
+			return -EISDIR;
+		break;
+	case S_IFLNK:
+		return -ELOOP;
+	case S_IFCHR:
+	case S_IFBLK:
+		/* A device is never opened on the host: the sentry serves the
+		 * ones it knows itself (docs/gofer.md). */
+		return -EPERM;
+	case S_IFSOCK:
+		return -ENXIO;
+	default: /* FIFOs would block the gofer: the sentry makes them pipes */
+		return -EACCES;
+	}
+	if ((flags & O_DIRECTORY) && !S_ISDIR(n->mode))
+		return -ENOTDIR;
+	if (!S_ISREG(n->mode))
+		flags &= ~O_TRUNC;
+
+	int fd = gofer_node_reopen(s, n, flags & OPEN_PASS);
+	if (fd < 0)
+		return fd;
 	*fd_out = fd;
 	return sizeof(struct gofer_rhdr);
 }
@@ -329,7 +375,7 @@ static long do_readlink(struct gofer_server *s, const void *req, size_t len, voi
 	struct gofer_readlink_resp *r = resp;
 	if (len != sizeof *q)
 		return -EINVAL;
-	struct gofer_node *n = node_lookup(s, q->node, NULL);
+	struct gofer_node *n = gofer_node_lookup(s, q->node, NULL);
 	if (!n)
 		return -EBADF;
 	if (!S_ISLNK(n->mode))
@@ -351,7 +397,7 @@ static long do_getdents(struct gofer_server *s, const void *req, size_t len, voi
 	static char *hbuf;
 	if (len != sizeof *q)
 		return -EINVAL;
-	struct gofer_node *n = node_lookup(s, q->dir, NULL);
+	struct gofer_node *n = gofer_node_lookup(s, q->dir, NULL);
 	if (!n)
 		return -EBADF;
 	if (!S_ISDIR(n->mode))
@@ -422,7 +468,7 @@ static long do_clunk(struct gofer_server *s, const void *req, size_t len, void *
 	uint32_t slot;
 	if (len != sizeof *q)
 		return -EINVAL;
-	struct gofer_node *n = node_lookup(s, q->node, &slot);
+	struct gofer_node *n = gofer_node_lookup(s, q->node, &slot);
 	if (!n)
 		return -EBADF;
 	node_release(n);
@@ -454,7 +500,7 @@ size_t gofer_handle_msg(struct gofer_server *s, const void *req, size_t len, voi
 		goto out;
 	}
 	memcpy(aligned, req, len);
-	memset((char *)resp + sizeof *r, 0, sizeof(struct gofer_node_resp) - sizeof *r);
+	memset((char *)resp + sizeof *r, 0, sizeof(struct gofer_attach_resp) - sizeof *r);
 	switch (h.type) {
 	case GOFER_T_VERSION:
 		ret = do_version(s, aligned, len, resp);
@@ -479,6 +525,37 @@ size_t gofer_handle_msg(struct gofer_server *s, const void *req, size_t len, voi
 		break;
 	case GOFER_T_CLUNK:
 		ret = do_clunk(s, aligned, len, resp);
+		break;
+	case GOFER_T_CREATE:
+		ret = gofer_do_create(s, aligned, len, resp, fd_out);
+		break;
+	case GOFER_T_MKDIR:
+	case GOFER_T_MKNOD:
+		ret = gofer_do_make(s, h.type, aligned, len, resp);
+		break;
+	case GOFER_T_SYMLINK:
+		ret = gofer_do_symlink(s, aligned, len, resp);
+		break;
+	case GOFER_T_LINK:
+		ret = gofer_do_link(s, aligned, len, resp);
+		break;
+	case GOFER_T_UNLINK:
+		ret = gofer_do_unlink(s, aligned, len, resp);
+		break;
+	case GOFER_T_RENAME:
+		ret = gofer_do_rename(s, aligned, len, resp);
+		break;
+	case GOFER_T_SETATTR:
+		ret = gofer_do_setattr(s, aligned, len, resp);
+		break;
+	case GOFER_T_STATFS:
+		ret = gofer_do_statfs(s, aligned, len, resp);
+		break;
+	case GOFER_T_GETXATTR:
+	case GOFER_T_SETXATTR:
+	case GOFER_T_LISTXATTR:
+	case GOFER_T_REMOVEXATTR:
+		ret = gofer_do_xattr(s, h.type, aligned, len, resp);
 		break;
 	default:
 		ret = -EOPNOTSUPP;
@@ -525,6 +602,13 @@ static int send_resp(int sock, const void *buf, size_t len, int fd)
 int gofer_serve(int sock, int root_fd)
 {
 	struct gofer_server s;
+	gofer_server_init(&s, root_fd);
+	return gofer_serve_server(sock, &s);
+}
+
+int gofer_serve_server(int sock, struct gofer_server *sp)
+{
+	struct gofer_server s = *sp;
 	/* One byte more than the maximum tells an oversized packet. */
 	size_t req_size = GOFER_MAX_MSG + 8;
 	void *req = malloc(req_size), *resp = malloc(GOFER_MAX_MSG);
@@ -532,7 +616,6 @@ int gofer_serve(int sock, int root_fd)
 
 	if (!req || !resp)
 		die_msg("gofer: out of memory");
-	gofer_server_init(&s, root_fd);
 	for (;;) {
 		/* No control buffer: fds a peer tries to pass are discarded. */
 		struct iovec iov = {.iov_base = req, .iov_len = req_size};

@@ -1,8 +1,10 @@
 /* The gofer server's internals, for gofer_main, the unit test and the fuzzer:
- * a node table over one root directory and a pure message handler.
+ * a node table over one or more exported directories and a pure message
+ * handler.
  *
  * Single-threaded: one server serves one socket from one thread. */
 #pragma once
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,6 +18,19 @@ struct gofer_node {
 	char *name;	   /* name in the parent (NULL for the root) */
 	uint64_t dev, ino; /* what the node was when walked, for OPEN's check */
 	uint32_t mode;
+	uint32_t export_idx; /* which export the node is in */
+	bool root;	     /* an export's root: no parent, no name */
+};
+
+/* Most trees one gofer serves (the root and its bind mounts). */
+#define GOFER_MAX_EXPORTS 64
+
+struct gofer_export {
+	int fd;	  /* O_PATH directory, or a detached mount tree */
+	bool ro;  /* mutations get EROFS */
+	/* A single-file export: the file's name in directory fd (the export
+	 * serves that file alone), or NULL for a directory export. */
+	char *file;
 };
 
 struct gofer_server {
@@ -23,11 +38,18 @@ struct gofer_server {
 	uint32_t cap;	    /* slots allocated */
 	uint32_t max_nodes; /* refuse with ENFILE beyond this many */
 	uint32_t hint;	    /* a slot at or below every free slot */
-	int root_fd;
+	struct gofer_export exports[GOFER_MAX_EXPORTS];
+	uint32_t nexports;
 };
 
-/* Takes ownership of root_fd (any fd on the root directory). */
+/* Takes ownership of root_fd (any fd on the root directory), export 0,
+ * served read-only (clear exports[0].ro to serve it writable). */
 int gofer_server_init(struct gofer_server *s, int root_fd);
+/* Adds an export (takes ownership of fd): its index, or -ENFILE. */
+int gofer_server_add_export(struct gofer_server *s, int fd, bool ro);
+/* Adds a single-file export: file name (taken over, malloc'd) in directory
+ * fd (taken over).  Its index, or -ENFILE. */
+int gofer_server_add_file_export(struct gofer_server *s, int fd, char *name, bool ro);
 void gofer_server_destroy(struct gofer_server *s);
 
 /* Handles one request of len bytes; writes the response (at most
@@ -38,5 +60,7 @@ size_t gofer_handle_msg(struct gofer_server *s, const void *req, size_t len, voi
 			int *fd_out);
 
 /* Serves requests on sock until the peer closes it.  Takes ownership of
- * root_fd.  0 on EOF, -errno on a socket error. */
+ * root_fd (served read-only).  0 on EOF, -errno on a socket error. */
 int gofer_serve(int sock, int root_fd);
+/* The same for a server already set up (its exports); destroys it. */
+int gofer_serve_server(int sock, struct gofer_server *s);

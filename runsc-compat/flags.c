@@ -44,10 +44,18 @@ int flags_parse(const struct flag *const *tables, int argc, char **argv, int *i)
 				return 2;
 			}
 			*(bool *)f->dst = v;
-		} else if (eq) {
-			*(const char **)f->dst = eq + 1;
-		} else if (*i < argc) {
-			*(const char **)f->dst = argv[(*i)++];
+		} else if (eq || *i < argc) {
+			const char *v = eq ? eq + 1 : argv[(*i)++];
+			if (f->kind == FLAG_STR) {
+				*(const char **)f->dst = v;
+				continue;
+			}
+			struct flag_list *l = f->dst;
+			if (l->n == FLAG_LIST_MAX) {
+				fprintf(stderr, "cvisor: too many --%s flags\n", f->name);
+				return 2;
+			}
+			l->v[l->n++] = v;
 		} else {
 			fprintf(stderr, "cvisor: flag needs a value: --%s\n", f->name);
 			return 2;

@@ -150,7 +150,7 @@ static long do_access(struct task *t, int dirfd, uint64_t upath, int mode, int f
 		dentry_getattr(d, &st);
 		mode_t m = st.st_mode;
 		/* Writable filesystems answer with the permission bits. */
-		bool ro = !d->ops || !d->ops->setattr;
+		bool ro = !dentry_wops(d) || !dentry_wops(d)->setattr;
 		if ((mode & W_OK) && ro && (S_ISREG(m) || S_ISDIR(m) || S_ISLNK(m)))
 			r = -EROFS;
 		else if (mode)
@@ -219,31 +219,26 @@ DEFINE_SYSCALL(readlinkat, R_INT, A_DIRFD, A_STR, A_BUFOUT, A_UINT)
 	return do_readlink(t, (int)a[0], a[1], a[2], (int)a[3]);
 }
 
-/* statfs of a gofer node: the host filesystem it lives on, marked
- * read-only; files the host cannot describe get a fixed answer.  Synthetic
- * filesystems answer with their magic. */
+/* statfs of a gofer node: the host filesystem it lives on (marked
+ * read-only unless the sandbox may write there); files the host cannot
+ * describe get a fixed answer.  Synthetic filesystems answer with their
+ * magic. */
 static long statfs_dentry(struct dentry *d, struct statfs *sf)
 {
 	memset(sf, 0, sizeof *sf);
 	if (d->ops && d->ops->statfs)
 		return d->ops->statfs(d, sf);
-	if (d->mnt) {
+	if (d->ops && d->mnt) {
 		/* A synthetic filesystem: its magic, nothing to count. */
 		sf->f_type = (typeof(sf->f_type))d->mnt->magic;
 		sf->f_bsize = sf->f_frsize = 4096;
 		sf->f_namelen = 255;
 		return 0;
 	}
-	if (S_ISREG(d->st.st_mode) || S_ISDIR(d->st.st_mode)) {
-		int fd = gofer_open(&vfs_gofer, d->node, O_RDONLY);
-		if (fd >= 0) {
-			int r = fstatfs(fd, sf);
-			close(fd);
-			if (r == 0) {
-				sf->f_flags |= ST_RDONLY;
-				return 0;
-			}
-		}
+	if (!d->ops && d->node && !gofer_statfs(&vfs_gofer, d->node, sf)) {
+		if (!dentry_wops(d))
+			sf->f_flags |= ST_RDONLY;
+		return 0;
 	}
 	sf->f_type = 0x01021994; /* TMPFS_MAGIC */
 	sf->f_bsize = sf->f_frsize = 4096;
@@ -279,10 +274,11 @@ DEFINE_SYSCALL(fstatfs, R_INT, A_FD, A_PTR)
 		r = statfs_dentry(f->dentry, &sf);
 	else
 		r = -ENOSYS;
-	if (!r && f->dentry && !f->dentry->mnt && !f->dentry->ops) {
-		/* A gofer file: read-only unless the overlay is the root. */
+	if (!r && f->dentry && !f->dentry->ops && !dentry_wops(f->dentry)) {
+		/* A read-only gofer file: writable only as the overlay's lower
+		 * layer. */
 		struct dentry *root = vfs_root(), *groot = vfs_gofer_root();
-		if (root == groot)
+		if (root == groot || f->dentry->mnt)
 			sf.f_flags |= ST_RDONLY;
 		dentry_put(root);
 		dentry_put(groot);
@@ -291,56 +287,4 @@ DEFINE_SYSCALL(fstatfs, R_INT, A_FD, A_PTR)
 	if (r)
 		return r;
 	return mm_copy_out(t->mm, a[1], &sf, sizeof sf) ? -EFAULT : 0;
-}
-
-/* Extended attributes are not served by the gofer yet: every file has
- * none (ls -l asks for ACLs and security labels on each entry). */
-static long xattr_path(struct task *t, uint64_t upath, bool follow, bool list)
-{
-	struct dentry *d;
-	long r = walk_at_user(t, AT_FDCWD, upath, follow ? WALK_FOLLOW : 0, false, &d, NULL);
-	if (r)
-		return r;
-	dentry_put(d);
-	return list ? 0 : -ENODATA;
-}
-
-static long xattr_fd(struct task *t, int fd, bool list)
-{
-	struct file *f = fget(t, fd);
-	if (!f)
-		return -EBADF;
-	bool path = file_is_path(f);
-	file_put(f);
-	return path ? -EBADF : list ? 0 : -ENODATA;
-}
-
-DEFINE_SYSCALL_SUP(getxattr, SUP_PARTIAL, R_INT, A_STR, A_STR, A_PTR, A_UINT)
-{
-	return xattr_path(t, a[0], true, false);
-}
-
-DEFINE_SYSCALL_SUP(lgetxattr, SUP_PARTIAL, R_INT, A_STR, A_STR, A_PTR, A_UINT)
-{
-	return xattr_path(t, a[0], false, false);
-}
-
-DEFINE_SYSCALL_SUP(fgetxattr, SUP_PARTIAL, R_INT, A_FD, A_STR, A_PTR, A_UINT)
-{
-	return xattr_fd(t, (int)a[0], false);
-}
-
-DEFINE_SYSCALL_SUP(listxattr, SUP_PARTIAL, R_INT, A_STR, A_PTR, A_UINT)
-{
-	return xattr_path(t, a[0], true, true);
-}
-
-DEFINE_SYSCALL_SUP(llistxattr, SUP_PARTIAL, R_INT, A_STR, A_PTR, A_UINT)
-{
-	return xattr_path(t, a[0], false, true);
-}
-
-DEFINE_SYSCALL_SUP(flistxattr, SUP_PARTIAL, R_INT, A_FD, A_PTR, A_UINT)
-{
-	return xattr_fd(t, (int)a[0], true);
 }

@@ -4,7 +4,11 @@
  * Every dentry lives in one cache guarded by one lock (dcache_lock, taken
  * after fs->lock and before any file->lock; the gofer connection lock nests
  * inside it).  A child holds a reference on its parent; unreferenced
- * dentries stay cached (the tree is read-only) until the cache is full.
+ * dentries stay cached until the cache is full.  A gofer tree served
+ * writable (--overlay=none, rw bind mounts) changes only through the
+ * sandbox: each mutation updates the cache (dentry_gofer_*), so it always
+ * shows what the sandbox did; changes made by the host meanwhile are not
+ * noticed.
  */
 #pragma once
 #include <stdbool.h>
@@ -23,12 +27,17 @@ struct dentry {
 	char *name;
 	uint64_t node;			    /* gofer node id; 0 when negative */
 	bool negative;			    /* the name does not exist */
-	struct stat st;			    /* as walked (the tree is read-only) */
+	struct stat st;			    /* as walked, then as mutated (under dcache_lock) */
 	char *link;			    /* symlink target, read on first use */
 	/* A read-only host fd of this regular file, plus one (0: none yet).
 	 * Every read-only open shares it: reads are positional (the offset
 	 * lives in the sentry's file), so no gofer round trip per open. */
 	int rofd1;
+	/* The fd CREATE donated (plus one), taken by the first open. */
+	int cfd1;
+	bool stale;    /* st must be asked again (written, linked...) */
+	bool unhashed; /* removed or replaced: no lookup finds it any more */
+	unsigned links_gen; /* dentry.c's links_gen when st was taken */
 	struct dentry *hnext;		    /* hash chain */
 	struct dentry *lru_prev, *lru_next; /* while refs == 0 */
 	/* Synthetic filesystems (synth.h): ops is NULL for gofer nodes. */
@@ -93,6 +102,13 @@ bool vfs_owner_or_capable(const struct cred *cred, const struct stat *st);
 /* Walk flags. */
 #define WALK_FOLLOW 1 /* follow a trailing symlink */
 #define WALK_DIR 2    /* the result must be a directory */
+/* openat2's RESOLVE_* restrictions (the walk starts at the dirfd, start,
+ * even for an absolute path when scoped). */
+#define WALK_NO_XDEV 4        /* EXDEV on leaving start's mount */
+#define WALK_NO_MAGICLINKS 8  /* ELOOP on a /proc magic link */
+#define WALK_NO_SYMLINKS 16   /* ELOOP on any symlink followed */
+#define WALK_BENEATH 32       /* EXDEV on leaving start ("/", "..", links) */
+#define WALK_IN_ROOT 64       /* start is the root: "/" and ".." stay in it */
 
 /* Resolves path from start (relative paths; NULL: t's cwd; absolute ones
  * start at t's root) with t's credentials.  "." and ".." are handled here and ".."
@@ -106,6 +122,9 @@ int vfs_walk(struct task *t, struct dentry *start, const char *path, int flags,
  * kept as is).  Used by calls that would create or remove a name. */
 int vfs_walk_parent(struct task *t, struct dentry *start, const char *path, struct dentry **parent,
 		    char last[256]);
+/* The same with WALK_NO_* / WALK_BENEATH / WALK_IN_ROOT flags (openat2). */
+int vfs_walk_parent_flags(struct task *t, struct dentry *start, const char *path, int flags,
+			  struct dentry **parent, char last[256]);
 
 /* Opens d with open(2) flags (after the caller's checks): gofer files and
  * directories, O_PATH files.  0 with a new file in *out, or -errno. */
@@ -122,6 +141,36 @@ int dentry_set_rofd(struct dentry *d, int fd);
 
 /* Filesystems' open (sentry/fs/gofer). */
 int gofer_file_open(struct dentry *d, int flags, struct file **out);
+
+/* ---- writable gofer trees ---- */
+
+/* The mutating ops of gofer dentries (sentry/fs/gofer/ops.c). */
+extern const struct dentry_ops gofer_dentry_ops;
+/* The ops the mutating syscalls use on d: d->ops for synthetic dentries;
+ * for a gofer dentry, gofer_dentry_ops when its tree is writable (the root
+ * tree with --overlay=none, a read-write bind mount), else NULL (EROFS). */
+const struct dentry_ops *dentry_wops(struct dentry *d);
+/* Makes the gofer root tree writable (overlay "none"), unless the gofer
+ * serves it read-only.  Before the first fs context. */
+void vfs_gofer_set_writable(bool writable);
+/* Cache updates after a gofer mutation succeeded (dcache_lock taken
+ * inside).  add: name under dir is now node (st); *out, if not NULL, gets
+ * a reference to its dentry.  0 or -ENOMEM. */
+int dentry_gofer_add(struct dentry *dir, const char *name, uint64_t node, const struct stat *st,
+		     struct dentry **out);
+/* name under dir is gone: its dentry (if cached) is forgotten. */
+void dentry_gofer_drop(struct dentry *dir, const char *name);
+/* rename(2) happened: the dentry of oname moves (with its subtree) to
+ * nname, replacing what was there; with exchange both move. */
+void dentry_gofer_move(struct dentry *odir, const char *oname, struct dentry *ndir,
+		       const char *nname, bool exchange);
+/* d's attributes are st now / must be asked again on next use. */
+void dentry_gofer_update(struct dentry *d, const struct stat *st);
+void dentry_gofer_stale(struct dentry *d);
+/* A gofer root dentry for a bind mount: the export's root node with its
+ * attributes, named as the mount point (name, parent), in mount m. */
+struct dentry *dentry_gofer_root(struct dentry *parent, const char *name, uint64_t node,
+				 const struct stat *st, struct vfs_mount *m);
 
 /* The absolute path of d as seen from root, into buf: its length (without
  * NUL) or -ENAMETOOLONG.  A dentry outside root yields its path from the

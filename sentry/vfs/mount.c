@@ -82,18 +82,36 @@ int vfs_mount(const char *path, const char *fstype, const char *source, const ch
 		p += len;
 		struct dentry *next;
 		r = dentry_lookup(cur, name, &next);
-		dentry_put(cur);
-		if (r)
+		if (r) {
+			dentry_put(cur);
 			return r;
+		}
+		/* Inside another mount (/dev/pts, /dev/shm on devfs): only a
+		 * directory its filesystem keeps (the same dentry at every
+		 * lookup) can hold a mount. */
+		bool kept = true;
+		if (next->ops) {
+			struct dentry *again = NULL;
+			kept = !dentry_lookup(cur, name, &again) && again == next;
+			dentry_put(again);
+		}
+		dentry_put(cur);
 		cur = next;
-		if (cur->ops || cur->mounted) {
+		p += strspn(p, "/");
+		if (cur->mounted && *p) {
+			cur = vfs_cross_mount(cur);
+			continue;
+		}
+		if (!kept || cur->mounted) {
 			dentry_put(cur);
 			return -EBUSY;
 		}
 	}
-	if (!S_ISDIR(cur->st.st_mode) || !cur->parent) {
+	/* A directory over a directory, a file over a non-directory (a
+	 * single-file bind), as Linux pairs them. */
+	if (S_ISDIR(cur->st.st_mode) != S_ISDIR(root_st->st_mode) || !cur->parent) {
 		dentry_put(cur);
-		return -ENOTDIR;
+		return S_ISDIR(cur->st.st_mode) ? -EISDIR : -ENOTDIR;
 	}
 
 	struct vfs_mount *m = calloc(1, sizeof *m);

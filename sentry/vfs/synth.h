@@ -35,6 +35,7 @@ struct vfs_mount {
 	struct dentry *root;
 	const char *fstype, *source, *options; /* for /proc/PID/mounts */
 	unsigned long magic;       /* statfs f_type */
+	bool readonly;             /* writes get EROFS (a read-only bind mount) */
 	struct vfs_mount *next;
 };
 
@@ -111,6 +112,29 @@ struct dentry_ops {
 	int (*statfs)(struct dentry *d, struct statfs *sf);
 	/* mm_backing.frame for a mapping of regular file d (mm.h). */
 	int64_t (*frame)(struct dentry *d, uint64_t pgoff);
+	/* mm_backing.writers for a mapping of regular file d (mm.h): memfd
+	 * seals count writable shared mappings.  NULL: not counted. */
+	int (*map_writers)(struct dentry *d, int delta);
+
+	/* ---- O_TMPFILE and extended attributes (optional). ---- */
+
+	/* O_TMPFILE: an unnamed regular file (st_nlink 0) in directory dir,
+	 * owned as create's; unless linkable (O_EXCL), a later link of it
+	 * fails with ENOENT.  0 with its dentry in *out.  NULL: EOPNOTSUPP. */
+	int (*tmpfile)(struct dentry *dir, mode_t mode, const struct cred *c, bool linkable,
+		       struct dentry **out);
+	/* Extended attributes; name is whole ("user.x") and the syscall
+	 * layer checked its namespace and the caller's permissions.  get and
+	 * list return the length and copy into buf when size allows: size 0
+	 * only asks, a smaller size is -ERANGE.  get: -ENODATA when absent.
+	 * set: flags XATTR_CREATE (-EEXIST) / XATTR_REPLACE (-ENODATA).
+	 * list: the names, each NUL-terminated.  NULL ops: the filesystem
+	 * stores none (set: EOPNOTSUPP; get: ENODATA; list: empty). */
+	long (*getxattr)(struct dentry *d, const char *name, void *buf, size_t size);
+	int (*setxattr)(struct dentry *d, const char *name, const void *val, size_t size,
+			int flags);
+	long (*listxattr)(struct dentry *d, char *buf, size_t size);
+	int (*removexattr)(struct dentry *d, const char *name);
 };
 
 /* What setattr changes. */
@@ -142,7 +166,11 @@ struct dentry *synth_dentry_new(struct dentry *parent, const char *name,
 
 /* Mounts a synthetic filesystem over the directory path (absolute, in the
  * gofer tree, no symlinks): its root dentry gets root_ops, root_st and
- * root_data.  fstype, source and options must live forever.  0 or -errno. */
+ * root_data.  fstype, source and options must live forever.  0 or -errno.
+ * The path may lead into an earlier mount (/dev/shm on devfs) when that
+ * filesystem returns the same dentry for the directory at every lookup
+ * (it keeps a reference); otherwise EBUSY.  A root_st that is not a
+ * directory mounts over a non-directory (a single-file bind). */
 int vfs_mount(const char *path, const char *fstype, const char *source, const char *options,
 	      unsigned long magic, const struct dentry_ops *root_ops, const struct stat *root_st,
 	      void *root_data);
@@ -151,6 +179,19 @@ int vfs_mount(const char *path, const char *fstype, const char *source, const ch
  * it): generated once at open, so successive reads are consistent.  fstat
  * reports d's st.  NULL when out of memory (buf is freed). */
 struct file *synth_text_file(struct dentry *d, int flags, char *buf, size_t len);
+
+/* One write(2) to a writable synthetic file (procfs comm, sysctls): buf
+ * holds the first len bytes (at most SYNTH_WRITE_MAX, as Linux's handlers
+ * look at one page) of a write of total bytes at offset off.  Runs on the
+ * writer's sentry thread (task_current()).  Returns the bytes taken (total
+ * to take them all) or -errno. */
+#define SYNTH_WRITE_MAX 4096
+typedef long (*synth_write_fn)(struct file *f, const char *buf, size_t len, size_t total,
+			       int64_t off);
+/* As synth_text_file, for a file whose writes go to write_fn (reads still
+ * see the text generated at open). */
+struct file *synth_text_file_rw(struct dentry *d, int flags, char *buf, size_t len,
+				synth_write_fn write_fn);
 
 /* A directory file listing d through d->ops->readdir.  0 or -errno. */
 int synth_dir_open(struct dentry *d, int flags, struct file **out);
@@ -165,3 +206,6 @@ __attribute__((format(printf, 2, 3))) void sbuf_printf(struct sbuf *b, const cha
 void sbuf_add(struct sbuf *b, const void *data, size_t len);
 /* Turns b into a text file for d (see synth_text_file); 0 or -ENOMEM. */
 int sbuf_to_file(struct sbuf *b, struct dentry *d, int flags, struct file **out);
+/* The same for a writable file (see synth_text_file_rw). */
+int sbuf_to_file_rw(struct sbuf *b, struct dentry *d, int flags, synth_write_fn write_fn,
+		    struct file **out);

@@ -65,11 +65,17 @@ void sbuf_printf(struct sbuf *b, const char *fmt, ...)
 
 int sbuf_to_file(struct sbuf *b, struct dentry *d, int flags, struct file **out)
 {
+	return sbuf_to_file_rw(b, d, flags, NULL, out);
+}
+
+int sbuf_to_file_rw(struct sbuf *b, struct dentry *d, int flags, synth_write_fn write_fn,
+		    struct file **out)
+{
 	if (b->oom) {
 		free(b->buf);
 		return -ENOMEM;
 	}
-	struct file *f = synth_text_file(d, flags, b->buf, b->len);
+	struct file *f = synth_text_file_rw(d, flags, b->buf, b->len, write_fn);
 	b->buf = NULL;
 	if (!f)
 		return -ENOMEM;
@@ -82,6 +88,7 @@ int sbuf_to_file(struct sbuf *b, struct dentry *d, int flags, struct file **out)
 struct text {
 	char *buf;
 	size_t len;
+	synth_write_fn write_fn; /* NULL: read-only */
 };
 
 static ssize_t text_read(struct file *f, const struct iovec *iov, int iovcnt, int64_t off)
@@ -106,6 +113,38 @@ static ssize_t text_read(struct file *f, const struct iovec *iov, int iovcnt, in
 		pthread_mutex_unlock(&f->lock);
 	}
 	return done;
+}
+
+/* The first SYNTH_WRITE_MAX bytes are gathered for the handler, which
+ * sees the whole write's length too. */
+static ssize_t text_write(struct file *f, const struct iovec *iov, int iovcnt, int64_t off)
+{
+	struct text *tx = f->priv;
+	char buf[SYNTH_WRITE_MAX];
+	size_t total = 0, len = 0;
+	if (!tx->write_fn)
+		return -EINVAL;
+	for (int i = 0; i < iovcnt; i++) {
+		size_t n = iov[i].iov_len;
+		if (len < sizeof buf) {
+			size_t c = n < sizeof buf - len ? n : sizeof buf - len;
+			memcpy(buf + len, iov[i].iov_base, c);
+			len += c;
+		}
+		total += n;
+	}
+	bool own_pos = off < 0;
+	if (own_pos) {
+		pthread_mutex_lock(&f->lock);
+		off = f->pos;
+	}
+	long r = tx->write_fn(f, buf, len, total, off);
+	if (own_pos) {
+		if (r > 0)
+			f->pos = off + r;
+		pthread_mutex_unlock(&f->lock);
+	}
+	return r;
 }
 
 static int64_t text_lseek(struct file *f, int64_t off, int whence)
@@ -151,12 +190,14 @@ static void text_release(struct file *f)
 
 static const struct file_ops text_ops = {
     .read = text_read,
+    .write = text_write,
     .lseek = text_lseek,
     .fstat = synth_fstat,
     .release = text_release,
 };
 
-struct file *synth_text_file(struct dentry *d, int flags, char *buf, size_t len)
+struct file *synth_text_file_rw(struct dentry *d, int flags, char *buf, size_t len,
+				synth_write_fn write_fn)
 {
 	struct text *tx = malloc(sizeof *tx);
 	if (!tx) {
@@ -165,12 +206,18 @@ struct file *synth_text_file(struct dentry *d, int flags, char *buf, size_t len)
 	}
 	tx->buf = buf;
 	tx->len = len;
+	tx->write_fn = write_fn;
 	struct file *f = file_new(&text_ops, (flags & (O_ACCMODE | O_NONBLOCK)) | O_LARGEFILE, d, tx);
 	if (!f) {
 		free(buf);
 		free(tx);
 	}
 	return f;
+}
+
+struct file *synth_text_file(struct dentry *d, int flags, char *buf, size_t len)
+{
+	return synth_text_file_rw(d, flags, buf, len, NULL);
 }
 
 /* ---- directory listings ---- */

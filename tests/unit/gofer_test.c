@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -630,6 +631,162 @@ static void test_vfs_files(void **state)
 	dentry_put(d);
 }
 
+/* ---- mutations, against a writable server over the same tree ---- */
+
+static struct gofer_client wcl;
+static pid_t wpid;
+
+static int rw_setup(void **state)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv))
+		return -1;
+	wpid = fork();
+	if (wpid < 0)
+		return -1;
+	if (wpid == 0) {
+		struct gofer_server srv;
+		close(sv[0]);
+		umask(0);
+		gofer_server_init(&srv, open(tree, O_PATH | O_DIRECTORY | O_CLOEXEC));
+		srv.exports[0].ro = false;
+		/* export 1: the same tree, read-only */
+		gofer_server_add_export(&srv, open(tree, O_PATH | O_DIRECTORY | O_CLOEXEC), true);
+		_exit(gofer_serve_server(sv[1], &srv) ? 1 : 0);
+	}
+	close(sv[1]);
+	return gofer_client_init(&wcl, sv[0]) ? -1 : 0;
+}
+
+static int rw_teardown(void **state)
+{
+	int st;
+	gofer_client_close(&wcl);
+	waitpid(wpid, &st, 0);
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
+static void host_path(char *p, const char *rel) { snprintf(p, 256, "%s/%s", tree, rel); }
+
+static void test_mutations(void **state)
+{
+	uint64_t root, n, n2, d;
+	struct stat st, hs;
+	bool ro;
+	char p[256], buf[64];
+	assert_int_equal(gofer_attach_export(&wcl, 0, &root, &st, &ro), 0);
+	assert_false(ro);
+
+	/* CREATE donates an fd on the new file, owned as asked. */
+	int fd = gofer_create(&wcl, root, "new", O_RDWR, S_IFREG | 0640, 1234, 5678, &n, &st);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "abc", 3), 3);
+	close(fd);
+	host_path(p, "new");
+	assert_int_equal(lstat(p, &hs), 0);
+	assert_int_equal(hs.st_size, 3);
+	assert_int_equal(hs.st_mode & 07777, 0640);
+	assert_int_equal(hs.st_uid, geteuid() == 0 ? 1234u : geteuid());
+	assert_int_equal(st.st_ino, hs.st_ino);
+	assert_int_equal(gofer_create(&wcl, root, "new", O_RDWR, 0600, 0, 0, &n2, &st), -EEXIST);
+	assert_int_equal(gofer_create(&wcl, root, "..", O_RDWR, 0600, 0, 0, &n2, &st), -EINVAL);
+	/* Through a symlink: refused, never followed. */
+	assert_int_equal(gofer_create(&wcl, root, "dangling", O_RDWR, 0600, 0, 0, &n2, &st), -EEXIST);
+
+	assert_int_equal(gofer_mkdir(&wcl, root, "md", S_IFDIR | 0705, -1, -1, &d, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_int_equal(st.st_mode & 07777, 0705);
+	assert_int_equal(gofer_mknod(&wcl, d, "fifo", S_IFIFO | 0600, -1, -1, &n2, &st), 0);
+	assert_true(S_ISFIFO(st.st_mode));
+	assert_int_equal(gofer_mknod(&wcl, d, "chr", S_IFCHR | 0600, -1, -1, &n2, &st), -EPERM);
+	assert_int_equal(gofer_symlink(&wcl, d, "sl", "../new", -1, -1, &n2, &st), 0);
+	assert_int_equal(gofer_readlink(&wcl, n2, buf, sizeof buf), 6);
+	assert_string_equal(buf, "../new");
+	assert_int_equal(gofer_link(&wcl, n, d, "hard", &n2, &st), 0);
+	assert_int_equal(st.st_nlink, 2);
+	assert_int_equal(gofer_link(&wcl, d, root, "dirlink", &n2, &st), -EPERM);
+
+	/* RENAME: the node follows its name (OPEN still works), NOREPLACE and
+	 * EXCHANGE as renameat2. */
+	assert_int_equal(gofer_rename(&wcl, root, "new", d, "moved", 0), 0);
+	fd = gofer_open(&wcl, n, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_int_equal(read(fd, buf, sizeof buf), 3);
+	close(fd);
+	assert_int_equal(gofer_rename(&wcl, d, "moved", d, "hard", RENAME_NOREPLACE), -EEXIST);
+	assert_int_equal(gofer_rename(&wcl, d, "fifo", d, "sl", RENAME_EXCHANGE), 0);
+	host_path(p, "md/fifo");
+	assert_int_equal(lstat(p, &hs), 0);
+	assert_true(S_ISLNK(hs.st_mode));
+
+	/* SETATTR: size, mode, times with UTIME_OMIT. */
+	struct gofer_setattr_req q = {.node = n,
+				      .mask = GOFER_SA_SIZE | GOFER_SA_MODE | GOFER_SA_ATIME |
+					      GOFER_SA_MTIME,
+				      .size = 10,
+				      .mode = 0604,
+				      .atime_sec = 1000,
+				      .atime_nsec = 7,
+				      .mtime_nsec = UTIME_OMIT};
+	assert_int_equal(gofer_setattr(&wcl, &q, &st), 0);
+	assert_int_equal(st.st_size, 10);
+	assert_int_equal(st.st_mode & 07777, 0604);
+	assert_int_equal(st.st_atim.tv_sec, 1000);
+	assert_int_equal(st.st_atim.tv_nsec, 7);
+	q.mask = GOFER_SA_MTIME;
+	q.mtime_nsec = 1000000000;
+	assert_int_equal(gofer_setattr(&wcl, &q, &st), -EINVAL);
+
+	struct statfs sf;
+	assert_int_equal(gofer_statfs(&wcl, n, &sf), 0);
+	assert_true(sf.f_bsize > 0);
+
+	/* user.* xattrs only. */
+	long r = gofer_xattr(&wcl, GOFER_T_SETXATTR, n, "user.k", "vv", 2, 0, NULL, 0);
+	if (r != -EOPNOTSUPP) {
+		assert_int_equal(r, 0);
+		assert_int_equal(gofer_xattr(&wcl, GOFER_T_GETXATTR, n, "user.k", NULL, 0, 0, buf,
+					     sizeof buf),
+				 2);
+		assert_memory_equal(buf, "vv", 2);
+		assert_int_equal(gofer_xattr(&wcl, GOFER_T_LISTXATTR, n, NULL, NULL, 0, 0, buf,
+					     sizeof buf),
+				 7);
+		assert_int_equal(gofer_xattr(&wcl, GOFER_T_REMOVEXATTR, n, "user.k", NULL, 0, 0,
+					     NULL, 0),
+				 0);
+	}
+	assert_int_equal(gofer_xattr(&wcl, GOFER_T_SETXATTR, n, "trusted.k", "v", 1, 0, NULL, 0),
+			 -EOPNOTSUPP);
+
+	/* UNLINK and rmdir. */
+	assert_int_equal(gofer_unlink(&wcl, root, "md", AT_REMOVEDIR), -ENOTEMPTY);
+	assert_int_equal(gofer_unlink(&wcl, d, "moved", 0), 0);
+	assert_int_equal(gofer_open(&wcl, n, O_RDONLY), -ESTALE);
+	assert_int_equal(gofer_unlink(&wcl, d, "hard", 0), 0);
+	assert_int_equal(gofer_unlink(&wcl, d, "fifo", 0), 0);
+	assert_int_equal(gofer_unlink(&wcl, d, "sl", 0), 0);
+	assert_int_equal(gofer_unlink(&wcl, root, "md", AT_REMOVEDIR), 0);
+	host_path(p, "md");
+	assert_int_equal(lstat(p, &hs), -1);
+
+	/* A read-only export refuses every mutation. */
+	uint64_t r1;
+	assert_int_equal(gofer_attach_export(&wcl, 1, &r1, &st, &ro), 0);
+	assert_true(ro);
+	assert_int_equal(gofer_mkdir(&wcl, r1, "x", S_IFDIR | 0700, -1, -1, &d, &st), -EROFS);
+	assert_int_equal(gofer_unlink(&wcl, r1, "file", 0), -EROFS);
+	assert_int_equal(gofer_attach_export(&wcl, 2, &r1, &st, &ro), -ENOENT);
+	/* Across exports: EXDEV. */
+	assert_int_equal(gofer_rename(&wcl, r1, "file", root, "x", 0), -EROFS);
+	assert_int_equal(gofer_mkdir(&wcl, root, "xd", S_IFDIR | 0700, -1, -1, &d, &st), 0);
+	assert_int_equal(gofer_rename(&wcl, root, "xd", r1, "xd", 0), -EROFS);
+	assert_int_equal(gofer_unlink(&wcl, root, "xd", AT_REMOVEDIR), 0);
+	/* The read-only server of the other tests, likewise. */
+	assert_int_equal(gofer_mkdir(&cl, root_node(), "x", S_IFDIR | 0700, -1, -1, &d, &st),
+			 -EROFS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest proto[] = {
@@ -654,6 +811,8 @@ int main(void)
 	}
 	fails += cmocka_run_group_tests_name("gofer protocol", proto, NULL, NULL);
 	fails += cmocka_run_group_tests_name("sentry vfs", vfs, vfs_setup, vfs_teardown);
+	const struct CMUnitTest rw[] = {cmocka_unit_test(test_mutations)};
+	fails += cmocka_run_group_tests_name("gofer writes", rw, rw_setup, rw_teardown);
 	fails += teardown(NULL) ? 1 : 0;
 	return fails ? 1 : 0;
 }

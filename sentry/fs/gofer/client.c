@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/statfs.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -268,4 +269,215 @@ int gofer_getdents(struct gofer_client *c, uint64_t dir, uint64_t cookie, struct
 out:
 	free(r);
 	return (int)n;
+}
+
+int gofer_attach_export(struct gofer_client *c, uint32_t idx, uint64_t *node, struct stat *st,
+			bool *ro)
+{
+	struct gofer_attach_req q = {.h.type = GOFER_T_ATTACH, .export_idx = idx};
+	struct gofer_attach_resp r;
+	long n = transact(c, &q, sizeof q, &r, sizeof r, sizeof r, NULL);
+	if (n < 0)
+		return (int)n;
+	*node = r.node;
+	stat_from(st, &r.st);
+	*ro = r.flags & GOFER_ATTACH_RDONLY;
+	return 0;
+}
+
+/* Sends a fixed part of flen bytes followed by up to two strings. */
+static long send_named(struct gofer_client *c, const void *fixed, size_t flen, const char *a,
+		       size_t al, const void *b, size_t bl, void *resp, size_t rsize, size_t min,
+		       int *fd)
+{
+	size_t len = flen + al + bl;
+	if (len > GOFER_MAX_MSG)
+		return -ENAMETOOLONG;
+	char *m = malloc(len);
+	if (!m)
+		return -ENOMEM;
+	memcpy(m, fixed, flen);
+	memcpy(m + flen, a, al);
+	if (bl)
+		memcpy(m + flen + al, b, bl);
+	long n = transact(c, m, len, resp, rsize, min, fd);
+	free(m);
+	return n;
+}
+
+static int make_op(struct gofer_client *c, uint32_t type, uint64_t dir, const char *name,
+		   int flags, mode_t mode, uid_t uid, gid_t gid, uint64_t *node, struct stat *st,
+		   int *fd)
+{
+	struct gofer_make_req q = {.h.type = type,
+				   .dir = dir,
+				   .flags = (uint32_t)flags,
+				   .mode = mode,
+				   .uid = uid,
+				   .gid = gid};
+	struct gofer_node_resp r;
+	size_t l = strlen(name);
+	if (l > GOFER_NAME_MAX)
+		return -ENAMETOOLONG;
+	q.namelen = (uint32_t)l;
+	long n = send_named(c, &q, sizeof q, name, l, NULL, 0, &r, sizeof r, sizeof r, fd);
+	if (n < 0)
+		return (int)n;
+	*node = r.node;
+	stat_from(st, &r.st);
+	return 0;
+}
+
+int gofer_create(struct gofer_client *c, uint64_t dir, const char *name, int flags, mode_t mode,
+		 uid_t uid, gid_t gid, uint64_t *node, struct stat *st)
+{
+	int fd;
+	int r = make_op(c, GOFER_T_CREATE, dir, name, flags, mode, uid, gid, node, st, &fd);
+	if (r)
+		return r;
+	if (fd < 0) {
+		gofer_clunk(c, *node);
+		return -EIO;
+	}
+	return fd;
+}
+
+int gofer_mkdir(struct gofer_client *c, uint64_t dir, const char *name, mode_t mode, uid_t uid,
+		gid_t gid, uint64_t *node, struct stat *st)
+{
+	return make_op(c, GOFER_T_MKDIR, dir, name, 0, mode, uid, gid, node, st, NULL);
+}
+
+int gofer_mknod(struct gofer_client *c, uint64_t dir, const char *name, mode_t mode, uid_t uid,
+		gid_t gid, uint64_t *node, struct stat *st)
+{
+	return make_op(c, GOFER_T_MKNOD, dir, name, 0, mode, uid, gid, node, st, NULL);
+}
+
+int gofer_symlink(struct gofer_client *c, uint64_t dir, const char *name, const char *target,
+		  uid_t uid, gid_t gid, uint64_t *node, struct stat *st)
+{
+	struct gofer_symlink_req q = {.h.type = GOFER_T_SYMLINK, .dir = dir, .uid = uid, .gid = gid};
+	struct gofer_node_resp r;
+	size_t l = strlen(name), tl = strlen(target);
+	if (l > GOFER_NAME_MAX || tl > GOFER_LINK_MAX)
+		return -ENAMETOOLONG;
+	q.namelen = (uint32_t)l;
+	q.targetlen = (uint32_t)tl;
+	long n = send_named(c, &q, sizeof q, name, l, target, tl, &r, sizeof r, sizeof r, NULL);
+	if (n < 0)
+		return (int)n;
+	*node = r.node;
+	stat_from(st, &r.st);
+	return 0;
+}
+
+int gofer_link(struct gofer_client *c, uint64_t node, uint64_t dir, const char *name,
+	       uint64_t *newnode, struct stat *st)
+{
+	struct gofer_link_req q = {.h.type = GOFER_T_LINK, .node = node, .dir = dir};
+	struct gofer_node_resp r;
+	size_t l = strlen(name);
+	if (l > GOFER_NAME_MAX)
+		return -ENAMETOOLONG;
+	q.namelen = (uint32_t)l;
+	long n = send_named(c, &q, sizeof q, name, l, NULL, 0, &r, sizeof r, sizeof r, NULL);
+	if (n < 0)
+		return (int)n;
+	*newnode = r.node;
+	stat_from(st, &r.st);
+	return 0;
+}
+
+int gofer_unlink(struct gofer_client *c, uint64_t dir, const char *name, int flags)
+{
+	struct gofer_unlink_req q = {.h.type = GOFER_T_UNLINK, .dir = dir, .flags = (uint32_t)flags};
+	struct gofer_rhdr r;
+	size_t l = strlen(name);
+	if (l > GOFER_NAME_MAX)
+		return -ENAMETOOLONG;
+	q.namelen = (uint32_t)l;
+	long n = send_named(c, &q, sizeof q, name, l, NULL, 0, &r, sizeof r, sizeof r, NULL);
+	return n < 0 ? (int)n : 0;
+}
+
+int gofer_rename(struct gofer_client *c, uint64_t odir, const char *oname, uint64_t ndir,
+		 const char *nname, unsigned flags)
+{
+	struct gofer_rename_req q = {
+	    .h.type = GOFER_T_RENAME, .olddir = odir, .newdir = ndir, .flags = flags};
+	struct gofer_rhdr r;
+	size_t ol = strlen(oname), nl = strlen(nname);
+	if (ol > GOFER_NAME_MAX || nl > GOFER_NAME_MAX)
+		return -ENAMETOOLONG;
+	q.oldlen = (uint32_t)ol;
+	q.newlen = (uint32_t)nl;
+	long n = send_named(c, &q, sizeof q, oname, ol, nname, nl, &r, sizeof r, sizeof r, NULL);
+	return n < 0 ? (int)n : 0;
+}
+
+int gofer_setattr(struct gofer_client *c, const struct gofer_setattr_req *q0, struct stat *st)
+{
+	struct gofer_setattr_req q = *q0;
+	struct gofer_node_resp r;
+	q.h.type = GOFER_T_SETATTR;
+	long n = transact(c, &q, sizeof q, &r, sizeof r, sizeof r, NULL);
+	if (n < 0)
+		return (int)n;
+	stat_from(st, &r.st);
+	return 0;
+}
+
+int gofer_statfs(struct gofer_client *c, uint64_t node, struct statfs *sf)
+{
+	struct gofer_node_req q = {.h.type = GOFER_T_STATFS, .node = node};
+	struct gofer_statfs_resp r;
+	long n = transact(c, &q, sizeof q, &r, sizeof r, sizeof r, NULL);
+	if (n < 0)
+		return (int)n;
+	memset(sf, 0, sizeof *sf);
+	sf->f_type = (typeof(sf->f_type))r.type;
+	sf->f_bsize = (typeof(sf->f_bsize))r.bsize;
+	sf->f_blocks = r.blocks;
+	sf->f_bfree = r.bfree;
+	sf->f_bavail = r.bavail;
+	sf->f_files = r.files;
+	sf->f_ffree = r.ffree;
+	sf->f_namelen = (typeof(sf->f_namelen))r.namelen;
+	sf->f_frsize = (typeof(sf->f_frsize))r.frsize;
+	sf->f_flags = (typeof(sf->f_flags))r.flags;
+	return 0;
+}
+
+long gofer_xattr(struct gofer_client *c, uint32_t type, uint64_t node, const char *name,
+		 const void *value, size_t vlen, int flags, void *buf, size_t size)
+{
+	struct gofer_xattr_req q = {.h.type = type, .node = node, .flags = (uint32_t)flags};
+	size_t l = name ? strlen(name) : 0;
+	if (l > GOFER_XATTR_NAME_MAX)
+		return -ERANGE;
+	if (vlen > GOFER_XATTR_SIZE_MAX)
+		return -E2BIG;
+	q.namelen = (uint32_t)l;
+	q.valuelen = (uint32_t)vlen;
+	q.size = size > GOFER_XATTR_SIZE_MAX ? GOFER_XATTR_SIZE_MAX : (uint32_t)size;
+	struct gofer_xattr_resp *r = resp_buf();
+	if (!r)
+		return -ENOMEM;
+	long n = send_named(c, &q, sizeof q, name ? name : "", l, value, vlen, r, GOFER_MAX_MSG,
+			    sizeof(struct gofer_rhdr), NULL);
+	if (n >= 0) {
+		if (type == GOFER_T_SETXATTR || type == GOFER_T_REMOVEXATTR) {
+			n = 0;
+		} else if ((size_t)n < sizeof *r || r->len > GOFER_XATTR_SIZE_MAX ||
+			   (q.size && (r->len > q.size || (size_t)n != sizeof *r + r->len))) {
+			n = -EIO;
+		} else {
+			if (q.size)
+				memcpy(buf, r + 1, r->len);
+			n = r->len;
+		}
+	}
+	free(r);
+	return n;
 }

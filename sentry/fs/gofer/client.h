@@ -23,6 +23,9 @@ int gofer_client_init(struct gofer_client *c, int sock);
 void gofer_client_close(struct gofer_client *c);
 
 int gofer_attach(struct gofer_client *c, uint64_t *node, struct stat *st);
+/* ATTACH of export idx; *ro tells whether the gofer serves it read-only. */
+int gofer_attach_export(struct gofer_client *c, uint32_t idx, uint64_t *node, struct stat *st,
+			bool *ro);
 /* name: one component (not "", ".", ".."), NUL-terminated. */
 int gofer_walk(struct gofer_client *c, uint64_t dir, const char *name, uint64_t *node,
 	       struct stat *st);
@@ -44,3 +47,32 @@ struct gofer_dent {
  * with *eof set when the directory has no more after them. */
 int gofer_getdents(struct gofer_client *c, uint64_t dir, uint64_t cookie, struct gofer_dent *ents,
 		   int max, bool *eof);
+
+/* ---- mutations (gofer/proto.h); names are one NUL-terminated component ---- */
+
+struct statfs;
+/* A new regular file opened with flags' access mode: its fd, or -errno;
+ * *node and *st describe it. */
+int gofer_create(struct gofer_client *c, uint64_t dir, const char *name, int flags, mode_t mode,
+		 uid_t uid, gid_t gid, uint64_t *node, struct stat *st);
+int gofer_mkdir(struct gofer_client *c, uint64_t dir, const char *name, mode_t mode, uid_t uid,
+		gid_t gid, uint64_t *node, struct stat *st);
+/* mode's type: S_IFIFO or S_IFSOCK. */
+int gofer_mknod(struct gofer_client *c, uint64_t dir, const char *name, mode_t mode, uid_t uid,
+		gid_t gid, uint64_t *node, struct stat *st);
+int gofer_symlink(struct gofer_client *c, uint64_t dir, const char *name, const char *target,
+		  uid_t uid, gid_t gid, uint64_t *node, struct stat *st);
+int gofer_link(struct gofer_client *c, uint64_t node, uint64_t dir, const char *name,
+	       uint64_t *newnode, struct stat *st);
+/* flags: 0 or AT_REMOVEDIR. */
+int gofer_unlink(struct gofer_client *c, uint64_t dir, const char *name, int flags);
+int gofer_rename(struct gofer_client *c, uint64_t odir, const char *oname, uint64_t ndir,
+		 const char *nname, unsigned flags);
+/* mask: GOFER_SA_*; *st gets the fresh attributes. */
+struct gofer_setattr_req;
+int gofer_setattr(struct gofer_client *c, const struct gofer_setattr_req *q, struct stat *st);
+int gofer_statfs(struct gofer_client *c, uint64_t node, struct statfs *sf);
+/* GETXATTR/LISTXATTR: the value's (list's) length, copied to buf unless
+ * size is 0.  SETXATTR/REMOVEXATTR: 0.  -errno as the gofer said. */
+long gofer_xattr(struct gofer_client *c, uint32_t type, uint64_t node, const char *name,
+		 const void *value, size_t vlen, int flags, void *buf, size_t size);

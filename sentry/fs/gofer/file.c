@@ -1,5 +1,6 @@
-/* Gofer-backed open files: regular files and harmless devices read straight
- * from the donated host fd; directories listed through GETDENTS. */
+/* Gofer-backed open files: regular files read straight from the donated
+ * host fd; directories listed through GETDENTS; FIFOs and devices in the
+ * sentry (special.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
@@ -9,6 +10,8 @@
 #include <unistd.h>
 
 #include "sentry/fs/gofer/client.h"
+#include "sentry/fs/gofer/pagecache.h"
+#include "sentry/fs/gofer/special.h"
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
 #include "sentry/vfs/dentry.h"
@@ -50,6 +53,10 @@ static ssize_t fd_write(struct file *f, const struct iovec *iov, int iovcnt, int
 	ssize_t n;
 	if (!S_ISREG(f->dentry->st.st_mode) || off >= 0) {
 		n = off >= 0 ? pwritev(fd, iov, iovcnt, off) : writev(fd, iov, iovcnt);
+		if (n > 0 && S_ISREG(f->dentry->st.st_mode)) {
+			gofer_pagecache_write(fd, (uint64_t)off, iov, iovcnt, (size_t)n);
+			dentry_gofer_stale(f->dentry);
+		}
 		return n < 0 ? -errno : n;
 	}
 	pthread_mutex_lock(&f->lock);
@@ -59,9 +66,14 @@ static ssize_t fd_write(struct file *f, const struct iovec *iov, int iovcnt, int
 			f->pos = st.st_size;
 	}
 	n = pwritev(fd, iov, iovcnt, f->pos);
-	if (n > 0)
+	if (n > 0) {
+		/* Mappings of the file see the write (pagecache.h). */
+		gofer_pagecache_write(fd, (uint64_t)f->pos, iov, iovcnt, (size_t)n);
 		f->pos += n;
+	}
 	pthread_mutex_unlock(&f->lock);
+	if (n > 0)
+		dentry_gofer_stale(f->dentry); /* size and times */
 	return n < 0 ? -errno : n;
 }
 
@@ -244,7 +256,7 @@ static int64_t dir_lseek(struct file *f, int64_t off, int whence)
 
 static int dir_fstat(struct file *f, struct stat *st)
 {
-	*st = f->dentry->st;
+	dentry_getattr(f->dentry, st);
 	return 0;
 }
 
@@ -288,18 +300,38 @@ int gofer_file_open(struct dentry *d, int flags, struct file **out)
 		*out = f;
 		return 0;
 	}
+	if (gofer_is_special(m))
+		return gofer_special_open(d, flags, out);
 	/* O_TRUNC means nothing to a device (`> /dev/null`), as in Linux. */
 	int pass = O_ACCMODE | O_APPEND | O_NONBLOCK | O_NOATIME | O_DIRECT;
 	if (S_ISREG(m))
 		pass |= O_TRUNC;
 	bool shared = S_ISREG(m) && acc == O_RDONLY && !(flags & (O_TRUNC | O_DIRECT));
 	int hfd = shared ? dentry_rofd(d) : -1;
+	/* Just created: CREATE's fd serves this first open (opened O_RDWR,
+	 * the sentry's file keeps the access mode; a truncation has nothing
+	 * to do). */
+	int cfd = -1;
+	if (S_ISREG(m) && !(flags & O_DIRECT))
+		cfd = __atomic_exchange_n(&d->cfd1, 0, __ATOMIC_ACQ_REL) - 1;
+	if (cfd >= 0) {
+		if (shared && hfd < 0)
+			hfd = dentry_set_rofd(d, cfd);
+		else if (!shared && hfd < 0)
+			hfd = cfd;
+		else
+			close(cfd);
+	}
 	if (hfd < 0) {
 		hfd = gofer_open(&vfs_gofer, d->node, flags & pass);
 		if (hfd < 0)
 			return hfd;
 		if (shared)
 			hfd = dentry_set_rofd(d, hfd);
+		if (flags & O_TRUNC) {
+			dentry_gofer_stale(d);
+			gofer_pagecache_resize(d->st.st_dev, d->st.st_ino, 0);
+		}
 	}
 	f = file_new(&fd_ops, fflags, d, (void *)((intptr_t)hfd | (shared ? FD_BORROWED : 0)));
 	if (!f) {

@@ -200,8 +200,12 @@ struct dentry *ovl_upper_root;
 
 int overlay_root_init(const char *mode)
 {
-	if (!strcmp(mode, "none"))
-		return 0; /* the gofer tree itself, read-only */
+	if (!strcmp(mode, "none")) {
+		/* The gofer tree itself, written through (EROFS if the gofer
+		 * serves it read-only). */
+		vfs_gofer_set_writable(true);
+		return 0;
+	}
 	if (strcmp(mode, "root:memory"))
 		return -EINVAL;
 	struct dentry *l = vfs_gofer_root();

@@ -115,17 +115,23 @@ static int ovl_symlink(struct dentry *dir, const char *name, const char *target,
 	return make(dir, name, MK_LNK, 0777, 0, target, c);
 }
 
-/* A hard link to a lower file links its copy-up. */
+/* A hard link to a lower file links its copy-up.  old may also be an
+ * upper-layer dentry itself: the file of an open descriptor (linkat with
+ * AT_EMPTY_PATH or through /proc/self/fd, e.g. an O_TMPFILE file); a
+ * lower file's descriptor cannot be copied up from there (EXDEV). */
 static int ovl_link(struct dentry *old, struct dentry *dir, const char *name)
 {
 	struct dentry *pu;
 	bool wh;
+	bool layer = old->ops != &ovl_dentry_ops;
+	if (layer && old->ops != ovl_upper_root->ops)
+		return -EXDEV;
 	pthread_mutex_lock(&ovl_lock);
-	int r = ovl_copy_up(old, true);
+	int r = layer ? 0 : ovl_copy_up(old, true);
 	if (!r)
 		r = prepare_name(dir, name, &pu, &wh);
 	if (!r) {
-		r = pu->ops->link(OVL_E(old)->upper, pu, name);
+		r = pu->ops->link(layer ? old : OVL_E(old)->upper, pu, name);
 		if (r && wh)
 			make_whiteout(pu, name);
 	}
@@ -312,6 +318,64 @@ static int ovl_open(struct dentry *d, int flags, struct file **out)
 	return r;
 }
 
+/* O_TMPFILE: an unnamed file of the upper layer, in dir's upper twin. */
+static int ovl_tmpfile(struct dentry *dir, mode_t mode, const struct cred *c, bool linkable,
+		       struct dentry **out)
+{
+	pthread_mutex_lock(&ovl_lock);
+	int r = ovl_copy_up(dir, true);
+	if (!r) {
+		struct dentry *pu = OVL_E(dir)->upper;
+		r = pu->ops->tmpfile(pu, mode, c, linkable, out);
+	}
+	pthread_mutex_unlock(&ovl_lock);
+	return r;
+}
+
+/* Extended attributes live in the upper layer; setting one copies the
+ * node up first.  Lower nodes show none: the hook for the gofer's xattr
+ * messages (GOFER_T_GETXATTR/LISTXATTR) on them, and for copying them up,
+ * is here. */
+static long ovl_getxattr(struct dentry *d, const char *name, void *buf, size_t size)
+{
+	pthread_mutex_lock(&ovl_lock);
+	struct dentry *u = ovl_upper(d);
+	long r = u ? u->ops->getxattr(u, name, buf, size) : -ENODATA;
+	pthread_mutex_unlock(&ovl_lock);
+	return r;
+}
+
+static long ovl_listxattr(struct dentry *d, char *buf, size_t size)
+{
+	pthread_mutex_lock(&ovl_lock);
+	struct dentry *u = ovl_upper(d);
+	long r = u ? u->ops->listxattr(u, buf, size) : 0;
+	pthread_mutex_unlock(&ovl_lock);
+	return r;
+}
+
+static int ovl_setxattr(struct dentry *d, const char *name, const void *val, size_t size,
+			int flags)
+{
+	pthread_mutex_lock(&ovl_lock);
+	int r = ovl_copy_up(d, true);
+	if (!r) {
+		struct dentry *u = OVL_E(d)->upper;
+		r = u->ops->setxattr(u, name, val, size, flags);
+	}
+	pthread_mutex_unlock(&ovl_lock);
+	return r;
+}
+
+static int ovl_removexattr(struct dentry *d, const char *name)
+{
+	pthread_mutex_lock(&ovl_lock);
+	struct dentry *u = ovl_upper(d);
+	int r = u ? u->ops->removexattr(u, name) : -ENODATA;
+	pthread_mutex_unlock(&ovl_lock);
+	return r;
+}
+
 static int ovl_statfs(struct dentry *d, struct statfs *sf)
 {
 	int r = ovl_upper_root->ops->statfs(ovl_upper_root, sf);
@@ -336,4 +400,9 @@ const struct dentry_ops ovl_dentry_ops = {
     .rename = ovl_rename,
     .setattr = ovl_setattr,
     .statfs = ovl_statfs,
+    .tmpfile = ovl_tmpfile,
+    .getxattr = ovl_getxattr,
+    .setxattr = ovl_setxattr,
+    .listxattr = ovl_listxattr,
+    .removexattr = ovl_removexattr,
 };

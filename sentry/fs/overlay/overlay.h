@@ -4,8 +4,8 @@
 #pragma once
 
 /* Installs the overlay as the sandbox's root (vfs_root) for mode
- * "root:memory"; "none" keeps the gofer tree as the root, read-only (the
- * write-through mode of the OCI milestone is not there yet).  Call after
+ * "root:memory"; "none" keeps the gofer tree as the root and writes
+ * through the gofer (read-only if the gofer serves it so).  Call after
  * vfs_init() and the mounts, before the first fs context.  0, -EINVAL for
  * an unknown mode, or -ENOMEM. */
 int overlay_root_init(const char *mode);
