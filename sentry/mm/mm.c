@@ -49,6 +49,7 @@ void mm_put(struct mm *mm)
 		return;
 	/* The platform address space goes first and with it every mapping
 	 * of the frames freed below. */
+	mm_writeback_range(mm, 0, pf->max_addr);
 	pf->as_free(mm->as);
 	pt_each(mm->pt, 0, pf->max_addr, free_frame, NULL);
 	pt_free(mm->pt);

@@ -58,6 +58,18 @@ struct mm_backing {
 	 * and read()/write() see the same bytes; MAP_PRIVATE ones map them
 	 * copy-on-write.  Called with mm->lock held.  NULL: copy via pread. */
 	int64_t (*frame)(void *obj, uint64_t pgoff);
+	/* Optional, with frame: MAP_SHARED mappings that may be written (the
+	 * file is open for writing) hand page pgoff (its frame at memory-file
+	 * offset frame) back to the file on msync and when the mapping goes
+	 * (munmap, exit, exec).  No dirty tracking: every present page of
+	 * such a mapping is offered.  Called with mm->lock held. */
+	void (*writeback)(void *obj, uint64_t pgoff, uint64_t frame);
+	/* Optional: counts the MAP_SHARED mappings that may be written, for
+	 * memfd seals.  delta +1/-1 as such a VMA comes and goes (never
+	 * fails); delta 0 asks whether a new one is allowed (0, or -EPERM:
+	 * then a PROT_WRITE mmap fails with EPERM and a read-only one may
+	 * never become writable).  Called with mm->lock held. */
+	int (*writers)(void *obj, int delta);
 };
 
 /* ---- Address spaces ---- */
@@ -90,8 +102,8 @@ struct mm *mm_fork(struct mm *mm);
  * MAP_ANONYMOUS: anonymous memory.  Returns the address or -errno.  The
  * mapping takes its own references with file->get (dropped with
  * file->put), so the caller keeps and releases its own.
- * MAP_SHARED file mappings do not write back to the file yet: they act as
- * memory initialised from the file, shared across fork. */
+ * MAP_SHARED file mappings write back only through file->writeback; without
+ * it they act as memory initialised from the file, shared across fork. */
 long mm_mmap(struct mm *mm, uint64_t addr, uint64_t len, int prot, int flags,
 	     const struct mm_backing *file, uint64_t off);
 /* As mm_mmap, naming the mapping for /proc/PID/maps (a path, "[vdso]"). */

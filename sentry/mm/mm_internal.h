@@ -89,6 +89,14 @@ int mm_populate_page(struct mm *mm, struct vma *v, uint64_t va, bool write);
 int mm_remap_range(struct mm *mm, struct vma *v, uint64_t start, uint64_t end);
 /* Maps the present but unmapped pages of [start, end) inside v. */
 int mm_map_present(struct mm *mm, struct vma *v, uint64_t start, uint64_t end);
+/* Offers the present pages of the written-back shared file mappings in
+ * [start, end) to their files (mm_backing.writeback; writeback.c). */
+void mm_writeback_range(struct mm *mm, uint64_t start, uint64_t end);
+/* Whether v's VMA counts as a possibly-written shared file mapping. */
+static inline bool vma_shared_maywrite(unsigned flags)
+{
+	return (flags & VMA_SHARED) && !(flags & VMA_NOMAYWRITE);
+}
 /* Frees the frames of [start, end) and unmaps them from the platform. */
 void mm_zap_pages(struct mm *mm, uint64_t start, uint64_t end);
 /* Access check of v against PF_ACCESS_* bits. */

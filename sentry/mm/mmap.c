@@ -36,9 +36,11 @@ void mm_unmap_locked(struct mm *mm, uint64_t start, uint64_t end)
 	if (vma_clip(mm, start, end)) {
 		/* Out of memory for a split: drop the pages anyway so the
 		 * caller's view (nothing mapped there) holds for the data. */
+		mm_writeback_range(mm, start, end);
 		mm_zap_pages(mm, start, end);
 		return;
 	}
+	mm_writeback_range(mm, start, end);
 	mm_zap_pages(mm, start, end);
 	struct vma **p = vma_link_at(mm, start);
 	while (*p && (*p)->start < end) {
@@ -137,6 +139,13 @@ static long mmap_locked(struct mm *mm, uint64_t addr, uint64_t len, int prot, in
 		vflags |= VMA_GROWSDOWN;
 	if ((vflags & VMA_NOMAYWRITE) && (prot & PROT_WRITE) && type == MAP_SHARED)
 		return -EACCES;
+	/* A sealed memfd: no new writable shared mapping, and a read-only one
+	 * may not become writable (Linux clears VM_MAYWRITE). */
+	if (file && file->writers && vma_shared_maywrite(vflags) && file->writers(file->obj, 0)) {
+		if (prot & PROT_WRITE)
+			return -EPERM;
+		vflags |= VMA_NOMAYWRITE;
+	}
 
 	bool fixed = flags & (MAP_FIXED | MAP_FIXED_NOREPLACE);
 	if (fixed) {
@@ -467,9 +476,11 @@ long mm_msync(struct mm *mm, uint64_t addr, uint64_t len, int flags)
 	if (end == addr)
 		return 0;
 	pthread_mutex_lock(&mm->lock);
-	/* Nothing to write back: shared file mappings are not written to
-	 * their files yet. */
+	/* MS_ASYNC writes back too: the cost is the same and it keeps read()
+	 * coherent at once. */
 	long r = end > top() || !vma_covered(mm, addr, end) ? -ENOMEM : 0;
+	if (!r)
+		mm_writeback_range(mm, addr, end);
 	pthread_mutex_unlock(&mm->lock);
 	return r;
 }

@@ -42,6 +42,8 @@ struct vma *vma_new(uint64_t start, uint64_t end, int prot, unsigned flags,
 		v->has_file = true;
 		if (file->get)
 			file->get(file->obj);
+		if (file->writers && vma_shared_maywrite(flags))
+			file->writers(file->obj, 1);
 	}
 	return v;
 }
@@ -57,6 +59,8 @@ void vma_free(struct vma *v)
 {
 	if (!v)
 		return;
+	if (v->has_file && v->file.writers && vma_shared_maywrite(v->flags))
+		v->file.writers(v->file.obj, -1);
 	if (v->has_file && v->file.put)
 		v->file.put(v->file.obj);
 	free(v->name);

@@ -64,7 +64,8 @@ out:
 	return r;
 }
 
-/* SUP_PARTIAL: MAP_SHARED file mappings are not written back to the file. */
+/* SUP_PARTIAL: MAP_SHARED write-back of gofer files writes every present
+ * page (no dirty tracking); no MAP_HUGETLB, MAP_SYNC or MAP_UNINITIALIZED. */
 DEFINE_SYSCALL_SUP(mmap, SUP_PARTIAL, R_HEX, A_PTR, A_UINT, A_HEX, A_HEX, A_FD, A_HEX)
 {
 	int flags = (int)a[3] & ~MM_MAP_NOWRITE;

@@ -26,6 +26,19 @@
 
 /* Other modules' symbols the linked objects name (never called here). */
 __attribute__((weak)) int sandbox_enter_tree(const char *path) { return -ENOSYS; }
+__attribute__((weak)) struct pipe *pipe_new(void) { return NULL; }
+__attribute__((weak)) struct pipe *pipe_get(struct pipe *p) { return p; }
+__attribute__((weak)) void pipe_put(struct pipe *p) {}
+__attribute__((weak)) int pipe_open_fifo(struct task *t, struct pipe *p, int flags,
+					 struct file **out)
+{
+	return -ENOSYS;
+}
+__attribute__((weak)) struct task *task_current(void) { return NULL; }
+__attribute__((weak)) int devfs_open_rdev(struct dentry *d, dev_t rdev, int flags, struct file **out)
+{
+	return -ENXIO;
+}
 __attribute__((weak)) int mm_copy_out(struct mm *mm, uint64_t dst, const void *src, size_t n)
 {
 	return -EFAULT;

@@ -28,6 +28,11 @@ __attribute__((weak)) int pipe_open_fifo(struct task *t, struct pipe *p, int fla
 	return -ENOSYS;
 }
 __attribute__((weak)) struct task *task_current(void) { return NULL; }
+__attribute__((weak)) struct pipe *pipe_get(struct pipe *p) { return p; }
+__attribute__((weak)) int devfs_open_rdev(struct dentry *d, dev_t rdev, int flags, struct file **out)
+{
+	return -ENXIO;
+}
 const struct platform platform_ptrace = {0}; /* platform.c names it; mm never maps here */
 __attribute__((weak)) int mm_copy_out(struct mm *mm, uint64_t dst, const void *src, size_t n)
 {

@@ -172,13 +172,17 @@ int tmpfs_link(struct dentry *old, struct dentry *dir, const char *name)
 	struct tmpfs_inode *di = TMPFS_I(dir), *ino = TMPFS_I(old);
 	int r;
 	pthread_mutex_lock(&di->sb->lock);
-	if (S_ISDIR(ino->st.st_mode))
+	if (ino->sb != di->sb)
+		r = -EXDEV; /* a memfd, or another instance's file */
+	else if (S_ISDIR(ino->st.st_mode))
 		r = -EPERM;
-	else if (!di->st.st_nlink || !ino->st.st_nlink)
+	else if (!di->st.st_nlink || (!ino->st.st_nlink && !ino->linkable))
 		r = -ENOENT; /* a removed directory, or a file unlinked meanwhile */
 	else if (*find(di, name))
 		r = -EEXIST;
 	else if (!(r = add_entry(di, name, ino))) {
+		/* An O_TMPFILE file gets one name only, as Linux's I_LINKABLE. */
+		ino->linkable = false;
 		ino->st.st_nlink++;
 		ino->st.st_ctim = di->st.st_mtim;
 	}

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <string.h>
 
+#include "sentry/fs/dev/dev.h"
 #include "sentry/fs/pipe/pipe.h"
 #include "sentry/fs/tmpfs/internal.h"
 #include "sentry/kernel/task.h"
@@ -65,8 +66,13 @@ static ssize_t rw(struct file *f, const struct iovec *iov, int iovcnt, int64_t o
 	if (write && (f->flags & O_APPEND))
 		off = ino->st.st_size;
 	ssize_t r;
+	size_t total = 0;
+	for (int i = 0; write && i < iovcnt; i++)
+		total += iov[i].iov_len;
 	if (write && (uint64_t)off >= TMPFS_MAX_SIZE)
 		r = -EFBIG;
+	else if (write && (r = tmpfs_seal_check_write_locked(ino, (uint64_t)off, total)))
+		; /* sealed memfd */
 	else /* a write stops short at the size cap: the index ends there */
 		r = xfer_locked(ino, iov, iovcnt, (uint64_t)off, write);
 	if (r > 0) {
@@ -168,13 +174,23 @@ int tmpfs_open(struct dentry *d, int flags, struct file **out)
 		return r;
 	}
 	case S_IFCHR:
+		/* A mounted tmpfs (/dev/shm, config.json's) is nodev as
+		 * Linux mounts them; as the overlay's upper layer a node is
+		 * the sentry's device of that number (never a host's). */
+		if (!sb->dev)
+			return -EACCES;
+		return devfs_open_rdev(d, ino->st.st_rdev, flags, out);
 	case S_IFBLK:
-		return -EACCES; /* /dev/shm is mounted nodev */
+		return sb->dev ? -ENXIO : -EACCES;
 	case S_IFSOCK:
 		return -ENXIO;
 	}
 	if (flags & O_TRUNC) {
 		pthread_mutex_lock(&sb->lock);
+		if (ino->st.st_size && tmpfs_seal_check_size_locked(ino, 0)) {
+			pthread_mutex_unlock(&sb->lock);
+			return -EPERM;
+		}
 		if (ino->st.st_size) {
 			tmpfs_set_size_locked(ino, 0);
 			tmpfs_now(&ino->st.st_mtim);

@@ -1,6 +1,7 @@
 /* tmpfs inodes: allocation and lifetime, attributes (getattr/setattr),
  * sizes and the frames mappings share, statfs. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/statfs.h>
@@ -59,6 +60,7 @@ int tmpfs_inode_new(struct tmpfs_sb *sb, mode_t mode, uid_t uid, gid_t gid,
 	if (S_ISDIR(mode))
 		ino->st.st_size = 2 * TMPFS_DIRENT_SIZE;
 	ino->st.st_blksize = PAGE_SIZE;
+	ino->seals = F_SEAL_SEAL;
 	tmpfs_now(&ino->st.st_atim);
 	ino->st.st_mtim = ino->st.st_ctim = ino->st.st_atim;
 	sb->inodes++;
@@ -76,6 +78,7 @@ void tmpfs_inode_put_locked(struct tmpfs_inode *ino)
 	/* A directory is freed only once empty: rmdir checks, and a directory
 	 * entry holds a reference on what it names. */
 	free(ino->target);
+	tmpfs_xattrs_free(ino);
 	if (ino->pipe)
 		pipe_put(ino->pipe);
 	sb->inodes--;
@@ -165,6 +168,8 @@ int tmpfs_setattr(struct dentry *d, const struct synth_setattr *sa)
 			r = -EINVAL;
 		else if ((uint64_t)sa->size > TMPFS_MAX_SIZE)
 			r = -EFBIG;
+		if (!r)
+			r = tmpfs_seal_check_size_locked(ino, (uint64_t)sa->size);
 		if (r)
 			goto out;
 		/* Linux changes the times only when the size changes. */

@@ -61,6 +61,22 @@ struct tmpfs_inode {
 	struct tmpfs_pages pages; /* S_IFREG */
 	struct pipe *pipe;	  /* S_IFIFO */
 	bool opaque;		  /* S_IFDIR: an overlay upper dir hiding the lower one */
+	/* S_IFREG: F_SEAL_* (memfd.c); every file but a sealable memfd has
+	 * F_SEAL_SEAL, as Linux's shmem. */
+	unsigned seals;
+	/* S_IFREG: MAP_SHARED mappings that may write (F_SEAL_WRITE: EBUSY). */
+	unsigned long map_writers;
+	/* O_TMPFILE without O_EXCL: may get its first name by linkat. */
+	bool linkable;
+	struct tmpfs_xattr *xattrs; /* xattr.c */
+};
+
+/* One extended attribute of an inode. */
+struct tmpfs_xattr {
+	char *name;
+	void *value;
+	size_t size;
+	struct tmpfs_xattr *next; /* in the order set (listxattr's order) */
 };
 
 extern const struct dentry_ops tmpfs_dentry_ops;
@@ -116,6 +132,25 @@ int tmpfs_unlink(struct dentry *dir, const char *name);
 int tmpfs_rmdir(struct dentry *dir, const char *name);
 int tmpfs_rename(struct dentry *odir, const char *oname, struct dentry *ndir, const char *nname,
 		 unsigned flags);
+
+/* ---- memfd.c (sb->lock held) ---- */
+/* Whether a write of len bytes at off, or a change of size to size, is
+ * allowed by ino's seals: 0 or -EPERM. */
+int tmpfs_seal_check_write_locked(const struct tmpfs_inode *ino, uint64_t off, uint64_t len);
+int tmpfs_seal_check_size_locked(const struct tmpfs_inode *ino, uint64_t size);
+/* dentry_ops.map_writers (synth.h). */
+int tmpfs_map_writers(struct dentry *d, int delta);
+
+/* ---- xattr.c ---- */
+long tmpfs_getxattr(struct dentry *d, const char *name, void *buf, size_t size);
+int tmpfs_setxattr(struct dentry *d, const char *name, const void *val, size_t size, int flags);
+long tmpfs_listxattr(struct dentry *d, char *buf, size_t size);
+int tmpfs_removexattr(struct dentry *d, const char *name);
+/* Frees ino's attributes (sb->lock held, ino going). */
+void tmpfs_xattrs_free(struct tmpfs_inode *ino);
+/* ---- tmpfile.c ---- */
+int tmpfs_tmpfile(struct dentry *dir, mode_t mode, const struct cred *c, bool linkable,
+		  struct dentry **out);
 
 /* ---- file.c ---- */
 int tmpfs_open(struct dentry *d, int flags, struct file **out);

@@ -1,10 +1,12 @@
 /* The tmpfs dentry ops table, tmpfs_mount, and the unmounted instance an
  * overlay uses as its upper layer. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "sentry/fs/tmpfs/internal.h"
 #include "sentry/fs/tmpfs/tmpfs.h"
+#include "sentry/mm/mm.h"
 
 const struct dentry_ops tmpfs_dentry_ops = {
     .lookup = tmpfs_lookup,
@@ -24,19 +26,38 @@ const struct dentry_ops tmpfs_dentry_ops = {
     .setattr = tmpfs_setattr,
     .statfs = tmpfs_statfs,
     .frame = tmpfs_frame,
+    .map_writers = tmpfs_map_writers,
+    .tmpfile = tmpfs_tmpfile,
+    .getxattr = tmpfs_getxattr,
+    .setxattr = tmpfs_setxattr,
+    .listxattr = tmpfs_listxattr,
+    .removexattr = tmpfs_removexattr,
 };
 
-int tmpfs_mount(const char *path, mode_t mode)
+int tmpfs_mount(const char *path, mode_t mode) { return tmpfs_mount_opts(path, mode, 0); }
+
+int tmpfs_mount_opts(const char *path, mode_t mode, uint64_t max_bytes)
 {
+	uint64_t max_pages = max_bytes / PAGE_SIZE + (max_bytes % PAGE_SIZE != 0);
 	/* The root inode is made here and handed to vfs_mount, whose root
 	 * dentry keeps it for good. */
-	struct dentry *proto = tmpfs_root_new(mode, 0);
+	struct dentry *proto = tmpfs_root_new(mode, max_pages);
 	if (!proto)
 		return -ENOMEM;
 	struct tmpfs_inode *root = TMPFS_I(proto);
-	int r = vfs_mount(path, "tmpfs", "tmpfs", "rw,nosuid,nodev", TMPFS_MAGIC, &tmpfs_dentry_ops,
-			  &root->st, root);
+	/* /proc/mounts shows the limit as Linux does (in KiB); the string
+	 * lives as long as the mount, i.e. for good. */
+	char *opts = NULL;
+	if (asprintf(&opts, "rw,nosuid,nodev,size=%lluk,mode=%o",
+		     (unsigned long long)(root->sb->max_pages * (PAGE_SIZE / 1024)),
+		     (unsigned)(mode & 07777)) < 0) {
+		dentry_put(proto);
+		return -ENOMEM;
+	}
+	int r = vfs_mount(path, "tmpfs", "tmpfs", opts, TMPFS_MAGIC, &tmpfs_dentry_ops, &root->st,
+			  root);
 	if (r) {
+		free(opts);
 		dentry_put(proto); /* frees the inode */
 		return r;
 	}

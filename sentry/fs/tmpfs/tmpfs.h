@@ -3,6 +3,7 @@
  * writable overlay of the root later. */
 #pragma once
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 
@@ -15,6 +16,10 @@ struct dentry;
  * /dev/shm), owned by root, limited to half of RAM as Linux's default.
  * Call after vfs_init().  0 or -errno. */
 int tmpfs_mount(const char *path, mode_t mode);
+/* The same limited to max_bytes of file data (rounded up to pages; 0: the
+ * default, half of RAM), as mount -o size=: writes past it fail with
+ * ENOSPC and statfs reports it.  0 or -errno. */
+int tmpfs_mount_opts(const char *path, mode_t mode, uint64_t max_bytes);
 
 /* ---- An unmounted instance: the upper layer of the root overlay
  * (sentry/fs/overlay), driven through its dentry ops. ---- */
@@ -34,3 +39,18 @@ void tmpfs_set_opaque(struct dentry *d);
  * fn's first non-zero return, which it returns.  0 when all were seen. */
 int tmpfs_for_each(struct dentry *d, int (*fn)(void *arg, const char *name, const struct stat *st),
 		   void *arg);
+
+/* ---- memfd and seals (memfd.c) ---- */
+
+struct file;
+/* memfd_create: a new unlinked file of an internal tmpfs, open O_RDWR in
+ * *out, named "memfd:NAME (deleted)" in /proc, with seals (F_SEAL_SEAL
+ * unless sealing is allowed) and permission bits mode, owned by uid/gid.
+ * 0 or -ENOMEM/-ENOSPC. */
+int tmpfs_memfd_create(const char *name, unsigned seals, mode_t mode, uid_t uid, gid_t gid,
+		       struct file **out);
+/* fcntl F_GET_SEALS / F_ADD_SEALS on f: the seals, 0, or -EINVAL (not a
+ * tmpfs file), -EPERM (sealed with F_SEAL_SEAL, or f not writable),
+ * -EBUSY (F_SEAL_WRITE while a writable shared mapping exists). */
+long tmpfs_get_seals(struct file *f);
+long tmpfs_add_seals(struct file *f, unsigned seals);
