@@ -521,7 +521,13 @@ int loader_exec(struct task *t, const char *path, char *const argv[], char *cons
 	t->arch.regs.ss = 0x2b;
 	t->arch.regs.eflags = 0x202;
 	reset_fpu(t);
-	snprintf(t->exe, sizeof t->exe, "%s", x->exe_path);
+	/* The file's own path, not the name it was run by: a process started
+	 * through /proc/self/exe must not have an exe link that names itself. */
+	struct dentry *root = vfs_root();
+	if (!x->exe_file->dentry ||
+	    dentry_path(root, x->exe_file->dentry, t->exe, sizeof t->exe) <= 0)
+		snprintf(t->exe, sizeof t->exe, "%s", x->exe_path);
+	dentry_put(root);
 	set_comm(t, path);
 	DEBUG("exec %s: entry 0x%lx sp 0x%lx%s%s", path, (unsigned long)rip, (unsigned long)rsp,
 	      x->interp_file ? " interp " : "", x->interp_file ? x->interp_path : "");

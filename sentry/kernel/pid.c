@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -121,6 +122,9 @@ struct task *task_alloc(void)
 	waiter_init(&t->waiter);
 	t->pending.tail = &t->pending.head;
 	t->refs = 1;
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	t->start_ns = (uint64_t)now.tv_sec * 1000000000ULL + (uint64_t)now.tv_nsec;
 	return t;
 }
 

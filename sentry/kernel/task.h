@@ -124,6 +124,9 @@ struct thread_group {
 	/* PR_SET_DUMPABLE 0 or a credential change (sys_prctl.c, cred.c);
 	 * exec clears it.  Zero: dumpable, Linux's default. */
 	bool not_dumpable;
+	/* /proc/PID/oom_score_adj and the floor below which lowering it
+	 * needs CAP_SYS_RESOURCE (tg->lock; inherited by fork). */
+	short oom_score_adj, oom_score_adj_min;
 };
 
 struct task {
@@ -202,6 +205,8 @@ struct task {
 	char comm[16];
 	/* Executable path (for /proc/self/exe, AT_EXECFN). */
 	char exe[4096];
+	/* CLOCK_MONOTONIC at creation, for /proc's starttime (set once). */
+	uint64_t start_ns;
 };
 
 extern pthread_mutex_t tasklist_lock;

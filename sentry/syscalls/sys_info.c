@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "sentry/kernel/task.h"
+#include "sentry/kernel/uts.h"
 #include "sentry/mm/mm.h"
 #include "sentry/syscalls/syscalls.h"
 
@@ -30,26 +31,12 @@ DEFINE_SYSCALL(getppid, R_INT)
 	return ppid;
 }
 
-/* The host's identity, read once: the sandbox reports the host kernel's
- * release so version checks in applications see a real kernel. */
-static struct utsname host_uts;
-static pthread_once_t uts_once = PTHREAD_ONCE_INIT;
-static void uts_init(void)
-{
-	uname(&host_uts);
-}
-
+/* The sandbox's names (sentry/kernel/uts.h): its own hostname and domain
+ * name, the host kernel's release. */
 DEFINE_SYSCALL(uname, R_INT, A_PTR)
 {
 	struct utsname u;
-	pthread_once(&uts_once, uts_init);
-	memset(&u, 0, sizeof u);
-	strcpy(u.sysname, "Linux");
-	memcpy(u.nodename, host_uts.nodename, sizeof u.nodename);
-	memcpy(u.release, host_uts.release, sizeof u.release);
-	strcpy(u.version, "#1 SMP cvisor");
-	strcpy(u.machine, "x86_64");
-	strcpy(u.domainname, "(none)");
+	uts_get(&u);
 	if (mm_copy_out(t->mm, a[0], &u, sizeof u))
 		return -EFAULT;
 	return 0;

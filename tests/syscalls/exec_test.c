@@ -46,6 +46,13 @@ static int stage2(int argc, char **argv)
 	sigaction(SIGUSR2, NULL, &sa);
 	if (sa.sa_handler != SIG_IGN)
 		bad |= 32;
+	/* Run through /proc/self/exe, the exe link still names the file
+	 * itself (busybox re-runs itself that way and reads it back). */
+	char exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	if (n <= 0 || !getenv("CVISOR_EXE_PATH") ||
+	    strncmp(exe, getenv("CVISOR_EXE_PATH"), (size_t)n) || getenv("CVISOR_EXE_PATH")[n])
+		bad |= 64;
 	if (bad)
 		printf("FAIL stage2: checks 0x%x\n", bad);
 	else
@@ -71,7 +78,11 @@ int main(int argc, char **argv)
 	signal(SIGUSR1, on_usr1);
 	signal(SIGUSR2, SIG_IGN);
 	char *nargv[] = {argv[0], "stage2", "two words", "", NULL};
-	char *nenv[] = {"CVISOR_EXEC=yes", NULL};
+	static char exe_env[4200] = "CVISOR_EXE_PATH=";
+	ssize_t n = readlink("/proc/self/exe", exe_env + 16, sizeof exe_env - 17);
+	if (n <= 0)
+		return 1;
+	char *nenv[] = {"CVISOR_EXEC=yes", exe_env, NULL};
 	fflush(stdout);
 	execve("/proc/self/exe", nargv, nenv);
 	/* No /proc yet in the sandbox: fall back to argv[0]. */

@@ -18,6 +18,7 @@ struct proc_entry {
 	const struct dentry_ops *ops;
 	int (*gen)(struct proc_node *n, struct sbuf *b);
 	const struct proc_entry *children;
+	synth_write_fn write; /* NULL: opening for writing is EACCES */
 };
 
 /* fsdata of every procfs dentry. */
@@ -46,6 +47,9 @@ int proc_entry_readdir(const struct proc_entry *tab, const struct proc_node *n,
 		       struct synth_dirbuf *db);
 /* Parses a decimal pid/fd name ("007" is not one); -1 if not a number. */
 int proc_parse_num(const char *name);
+/* readonlyPaths / maskedPaths cover d (restrict.c). */
+bool proc_is_readonly(const struct dentry *d);
+bool proc_is_masked(const struct dentry *d);
 /* The caller's task (NULL outside a task thread). */
 static inline struct task *proc_caller(void) { return task_current(); }
 
@@ -55,6 +59,17 @@ extern int proc_ncpus;
 extern char *proc_host_cpuinfo;  /* NULL: synthesised */
 extern char *proc_host_statcpu;  /* the "cpu" lines of the host's /proc/stat */
 extern uint64_t proc_host_btime;
+/* The sandbox's "boot": procfs_early_init's time.  uptime, btime and
+ * every starttime count from it. */
+extern uint64_t proc_boot_ns;     /* CLOCK_MONOTONIC */
+extern uint64_t proc_boot_real;   /* seconds since the epoch */
+extern char proc_boot_id[37];     /* random/boot_id */
+extern dev_t proc_tty_rdev;       /* the terminal on the sentry's stdin, or 0 */
+extern uint64_t proc_mem_limit;   /* the sentry's cgroup memory.max, or 0 */
+/* A random UUID (version 4) text into out[37]. */
+void proc_uuid(char out[37]);
+/* Nanoseconds of CLOCK_MONOTONIC now. */
+uint64_t proc_now_ns(void);
 
 /* ---- processes (pid.c) ---- */
 extern const struct dentry_ops proc_pid_dir_ops, proc_task_dir_ops;
@@ -75,6 +90,11 @@ struct proc_snap {
 	uint64_t sigpnd, shdpnd, sigblk, sigign, sigcgt;
 	uint64_t utime_ns, stime_ns, cutime_ns, cstime_ns;
 	uint64_t rlim_sigpending, rlim_rss;
+	struct rlimit_pair rlim[16];
+	int nice, policy, rt_priority;
+	uint64_t start_ns;
+	short oom_score_adj;
+	int tty_nr, tpgid; /* the session's controlling terminal (0, -1: none) */
 	bool zombie;
 	/* References (NULL when the task has none any more). */
 	struct mm *mm;
@@ -110,4 +130,12 @@ int proc_gen_cgroup(struct proc_node *n, struct sbuf *b);
 int proc_gen_exe(struct proc_node *n, struct sbuf *b);
 int proc_gen_cwd(struct proc_node *n, struct sbuf *b);
 int proc_gen_root(struct proc_node *n, struct sbuf *b);
+int proc_gen_limits(struct proc_node *n, struct sbuf *b);
+int proc_gen_oom_score(struct proc_node *n, struct sbuf *b);
+int proc_gen_oom_score_adj(struct proc_node *n, struct sbuf *b);
+long proc_write_oom_score_adj(struct file *f, const char *buf, size_t len, size_t total,
+			      int64_t off);
+long proc_write_comm(struct file *f, const char *buf, size_t len, size_t total, int64_t off);
+int proc_gen_smaps(struct proc_node *n, struct sbuf *b);
+extern const struct dentry_ops proc_fdinfo_dir_ops;
 extern const struct dentry_ops proc_cwd_ops, proc_fd_dir_ops;

@@ -1,6 +1,7 @@
 /* The links of /proc/<pid>: exe, cwd, root and the fd/ directory, whose
  * entries lead to the open file itself (a pipe, a socket, stdio) or to the
- * file's dentry, as Linux's "magic" links do. */
+ * file's dentry, as Linux's "magic" links do; and fdinfo/, the state of
+ * each open file. */
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -343,5 +344,95 @@ static int fd_dir_readdir(struct dentry *dir, struct synth_dirbuf *db)
 const struct dentry_ops proc_fd_dir_ops = {
     .lookup = fd_dir_lookup,
     .readdir = fd_dir_readdir,
+    .release = node_release,
+};
+
+/* ---- fdinfo/ ---- */
+
+/* pos, flags (octal, with O_CLOEXEC from the table; O_LARGEFILE is
+ * implied on x86-64 as Linux shows it), mount id, inode. */
+static int gen_fdinfo(struct proc_node *n, struct sbuf *b)
+{
+	struct proc_snap *s;
+	int r = proc_snap_take(n, SNAP_FILES, &s);
+	if (r)
+		return r;
+	struct file *f = s->files ? fd_get(s->files, n->fd) : NULL;
+	int cloexec = f ? fd_get_cloexec(s->files, n->fd) : 0;
+	proc_snap_put(s);
+	if (!f)
+		return -ENOENT;
+	struct stat st = {0};
+	if (f->ops->fstat)
+		f->ops->fstat(f, &st);
+	pthread_mutex_lock(&f->lock);
+	int64_t pos = f->pos;
+	pthread_mutex_unlock(&f->lock);
+	int flags = f->flags | O_LARGEFILE | (cloexec > 0 ? O_CLOEXEC : 0);
+	int mnt = f->dentry && f->dentry->mnt ? f->dentry->mnt->id : f->dentry ? 1 : 0;
+	sbuf_printf(b, "pos:\t%lld\nflags:\t0%o\nmnt_id:\t%d\nino:\t%lu\n", (long long)pos,
+		    (unsigned)flags, mnt, (unsigned long)st.st_ino);
+	file_put(f);
+	return 0;
+}
+
+static const struct proc_entry fdinfo_ent = {
+    .name = "fdinfo", .mode = S_IFREG | 0444, .ops = &proc_file_ops, .gen = gen_fdinfo};
+
+static int fdinfo_dir_lookup(struct dentry *dir, const char *name, struct dentry **out)
+{
+	struct proc_node *n = dir->fsdata;
+	int fd = proc_parse_num(name);
+	struct file *f;
+	if (fd < 0)
+		return -ENOENT;
+	int r = node_file(n, fd, &f);
+	if (r)
+		return r;
+	file_put(f);
+	struct proc_node c = {.ent = &fdinfo_ent, .tgid = n->tgid, .tid = n->tid, .fd = fd};
+	struct dentry *d = proc_dentry_new(dir, name, S_IFREG | 0444, &proc_file_ops, &c,
+					   dir->st.st_uid, dir->st.st_gid);
+	if (!d)
+		return -ENOMEM;
+	*out = d;
+	return 0;
+}
+
+static int fdinfo_dir_readdir(struct dentry *dir, struct synth_dirbuf *db)
+{
+	struct proc_node *n = dir->fsdata;
+	struct proc_snap *s;
+	int r = proc_snap_take(n, SNAP_FILES, &s);
+	if (r)
+		return r;
+	if (!s->files) {
+		proc_snap_put(s);
+		return 0;
+	}
+	struct fdtable *ft = s->files;
+	int *fds = NULL, count = 0;
+	pthread_mutex_lock(&ft->lock);
+	fds = malloc((size_t)(ft->size ? ft->size : 1) * sizeof *fds);
+	for (int i = 0; fds && i < ft->size; i++)
+		if (ft->fds[i].file)
+			fds[count++] = i;
+	pthread_mutex_unlock(&ft->lock);
+	proc_snap_put(s);
+	if (!fds)
+		return -ENOMEM;
+	for (int i = 0; i < count && !r; i++) {
+		char name[16];
+		snprintf(name, sizeof name, "%d", fds[i]);
+		struct proc_node c = {.ent = &fdinfo_ent, .tgid = n->tgid, .tid = n->tid, .fd = fds[i]};
+		r = synth_dir_add(db, name, proc_ino(&c, name), DT_REG);
+	}
+	free(fds);
+	return r;
+}
+
+const struct dentry_ops proc_fdinfo_dir_ops = {
+    .lookup = fdinfo_dir_lookup,
+    .readdir = fdinfo_dir_readdir,
     .release = node_release,
 };

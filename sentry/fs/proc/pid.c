@@ -144,20 +144,27 @@ const struct dentry_ops proc_task_dir_ops = {
 #define RO (S_IFREG | 0444)
 #define PRIV (S_IFREG | 0400)
 #define LNK (S_IFLNK | 0777)
+#define WENT(n, g, w)                                                                              \
+	{.name = n, .mode = S_IFREG | 0644, .ops = &proc_file_ops, .gen = g, .write = w}
 
 #define COMMON_ENTRIES                                                                             \
 	ENT("auxv", PRIV, proc_file_ops, proc_gen_auxv),                                           \
 	    ENT("cgroup", RO, proc_file_ops, proc_gen_cgroup),                                     \
 	    ENT("cmdline", RO, proc_file_ops, proc_gen_cmdline),                                   \
-	    ENT("comm", S_IFREG | 0644, proc_file_ops, proc_gen_comm),                             \
+	    WENT("comm", proc_gen_comm, proc_write_comm),                                          \
 	    ENT("cwd", LNK, proc_cwd_ops, proc_gen_cwd),                                           \
 	    ENT("environ", PRIV, proc_file_ops, proc_gen_environ),                                 \
 	    ENT("exe", LNK, proc_link_ops, proc_gen_exe),                                          \
 	    ENT("fd", S_IFDIR | 0500, proc_fd_dir_ops, NULL),                                      \
+	    ENT("fdinfo", S_IFDIR | 0500, proc_fdinfo_dir_ops, NULL),                              \
+	    ENT("limits", RO, proc_file_ops, proc_gen_limits),                                     \
 	    ENT("maps", RO, proc_file_ops, proc_gen_maps),                                         \
 	    ENT("mountinfo", RO, proc_file_ops, proc_gen_mountinfo),                               \
 	    ENT("mounts", RO, proc_file_ops, proc_gen_mounts),                                     \
+	    ENT("oom_score", RO, proc_file_ops, proc_gen_oom_score),                               \
+	    WENT("oom_score_adj", proc_gen_oom_score_adj, proc_write_oom_score_adj),               \
 	    ENT("root", LNK, proc_cwd_ops, proc_gen_root),                                         \
+	    ENT("smaps", RO, proc_file_ops, proc_gen_smaps),                                       \
 	    ENT("stat", RO, proc_file_ops, proc_gen_stat),                                         \
 	    ENT("statm", RO, proc_file_ops, proc_gen_statm),                                       \
 	    ENT("status", RO, proc_file_ops, proc_gen_status)

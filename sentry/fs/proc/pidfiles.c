@@ -1,13 +1,17 @@
-/* The generated files of /proc/<pid>: status, stat, statm, comm, cmdline,
- * environ, auxv, maps, mounts, mountinfo, cgroup. */
+/* The generated files of /proc/<pid>: status, stat, statm, comm (writable),
+ * cmdline, environ, auxv, maps, mounts, mountinfo, cgroup, limits,
+ * oom_score, oom_score_adj (writable). */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/sysinfo.h>
 #include <sys/sysmacros.h>
 
 #include "sentry/fs/proc/internal.h"
+#include "sentry/kernel/cred.h"
 #include "sentry/kernel/fdtable.h"
 #include "sentry/mm/mm.h"
 
@@ -96,21 +100,33 @@ int proc_gen_stat(struct proc_node *n, struct sbuf *b)
 		return r;
 	struct mm *mm = s->mm;
 	uint64_t vsize = mm ? mm->vm_size : 0, rss = mm ? rss_bytes(mm) / 4096 : 0;
+	/* priority as Linux shows it: 20 + nice, or -1 - rt_priority. */
+	int prio = s->policy == 1 || s->policy == 2 ? -1 - s->rt_priority : 20 + s->nice;
+	uint64_t start = s->start_ns > proc_boot_ns ? s->start_ns - proc_boot_ns : 0;
 	/* Fields 1-52 of proc(5); what the sentry does not track is 0. */
-	sbuf_printf(b, "%d (%s) %c %d %d %d 0 -1 %u 0 0 0 0 ", s->tid, s->comm, s->state, s->ppid,
-		    s->pgid, s->sid, 0x400000u);
-	sbuf_printf(b, "%lu %lu %lu %lu 20 0 %d 0 0 ", (unsigned long)(s->utime_ns / NS_PER_TICK),
+	/* 1-13: pid comm state ppid pgrp session tty_nr tpgid flags faults */
+	sbuf_printf(b, "%d (%s) %c %d %d %d %d %d %u 0 0 0 0 ", s->tid, s->comm, s->state, s->ppid,
+		    s->pgid, s->sid, s->tty_nr, s->tpgid, 0x400000u);
+	/* 14-22: times, priority nice num_threads itrealvalue starttime */
+	sbuf_printf(b, "%lu %lu %lu %lu %d %d %d 0 %lu ",
+		    (unsigned long)(s->utime_ns / NS_PER_TICK),
 		    (unsigned long)(s->stime_ns / NS_PER_TICK),
 		    (unsigned long)(s->cutime_ns / NS_PER_TICK),
-		    (unsigned long)(s->cstime_ns / NS_PER_TICK), s->nr_threads);
-	/* startcode/endcode as Linux shows them to readers without ptrace
-	 * access (1), which also tells tools this is no kernel thread. */
+		    (unsigned long)(s->cstime_ns / NS_PER_TICK), prio, s->nice, s->nr_threads,
+		    (unsigned long)(start / NS_PER_TICK));
+	/* 23-30: vsize rss rsslim, startcode/endcode as Linux shows them to
+	 * readers without ptrace access (1, which also says "no kernel
+	 * thread"), startstack kstkesp kstkeip */
 	sbuf_printf(b, "%lu %lu %lu %lu %lu %lu 0 0 ", (unsigned long)vsize, (unsigned long)rss,
 		    (unsigned long)s->rlim_rss, mm ? 1UL : 0UL, mm ? 1UL : 0UL,
 		    mm ? (unsigned long)mm->stack_top : 0UL);
-	sbuf_printf(b, "%lu %lu %lu %lu 0 0 0 %d 0 0 0 0 0 0 ", (unsigned long)(s->sigpnd | s->shdpnd),
-		    (unsigned long)s->sigblk, (unsigned long)s->sigign, (unsigned long)s->sigcgt,
-		    s->exit_signal);
+	/* 31-44: signal sets, wchan nswap cnswap exit_signal processor
+	 * rt_priority policy blkio guest cguest */
+	sbuf_printf(b, "%lu %lu %lu %lu 0 0 0 %d 0 %d %d 0 0 0 ",
+		    (unsigned long)(s->sigpnd | s->shdpnd), (unsigned long)s->sigblk,
+		    (unsigned long)s->sigign, (unsigned long)s->sigcgt, s->exit_signal,
+		    s->rt_priority, s->policy);
+	/* 45-52: start_data end_data start_brk arg/env areas exit_code */
 	sbuf_printf(b, "0 0 %lu %lu %lu %lu %lu %d\n", mm ? (unsigned long)mm->brk_start : 0UL,
 		    mm ? (unsigned long)mm->arg_start : 0UL, mm ? (unsigned long)mm->arg_end : 0UL,
 		    mm ? (unsigned long)mm->env_start : 0UL, mm ? (unsigned long)mm->env_end : 0UL,
@@ -141,6 +157,32 @@ int proc_gen_comm(struct proc_node *n, struct sbuf *b)
 	sbuf_printf(b, "%s\n", s->comm);
 	proc_snap_put(s);
 	return 0;
+}
+
+/* As PR_SET_NAME, for a thread of the writer's own process only (EINVAL
+ * otherwise); the first 15 bytes are the name, a newline included. */
+long proc_write_comm(struct file *f, const char *buf, size_t len, size_t total, int64_t off)
+{
+	struct proc_node *n = f->dentry->fsdata;
+	struct task *self = proc_caller();
+	char name[16] = {0};
+	memcpy(name, buf, len < 15 ? len : 15);
+	long r = (long)total;
+	pthread_mutex_lock(&tasklist_lock);
+	struct task *t = task_lookup_locked(n->tid ? n->tid : n->tgid);
+	if (!t || t->tg->tgid != n->tgid || t->tg->zombie) {
+		r = -ESRCH;
+	} else if (!self || self->tg != t->tg) {
+		r = -EINVAL;
+	} else {
+		pthread_mutex_lock(&t->tg->lock);
+		memcpy(t->comm, name, sizeof name);
+		if (t->tg->leader == t)
+			memcpy(t->tg->comm, name, sizeof name);
+		pthread_mutex_unlock(&t->tg->lock);
+	}
+	pthread_mutex_unlock(&tasklist_lock);
+	return r;
 }
 
 /* Application memory [start, end) of the node's task, read with no lock
@@ -221,10 +263,25 @@ static void mount_path(struct vfs_mount *m, char *buf, size_t size)
 	dentry_put(root);
 }
 
+/* The root mount (id 1): the overlay over the gofer tree, or the gofer
+ * tree itself (read-only). */
+static void root_mount(bool *overlay, dev_t *dev)
+{
+	struct dentry *root = vfs_root(), *lower = vfs_gofer_root();
+	*overlay = root != lower;
+	*dev = root ? root->st.st_dev : 0;
+	dentry_put(root);
+	dentry_put(lower);
+}
+
 int proc_gen_mounts(struct proc_node *n, struct sbuf *b)
 {
 	char path[PATH_MAX];
-	sbuf_printf(b, "none / 9p ro,relatime 0 0\n");
+	bool overlay;
+	dev_t dev;
+	root_mount(&overlay, &dev);
+	sbuf_printf(b, overlay ? "overlay / overlay rw,relatime 0 0\n"
+			       : "none / 9p ro,relatime 0 0\n");
 	for (struct vfs_mount *m = vfs_mount_list(); m; m = m->next) {
 		mount_path(m, path, sizeof path);
 		sbuf_printf(b, "%s %s %s %s 0 0\n", m->source, path, m->fstype, m->options);
@@ -232,18 +289,28 @@ int proc_gen_mounts(struct proc_node *n, struct sbuf *b)
 	return 0;
 }
 
+/* proc(5): id parent major:minor root mount-point options [optional] -
+ * fstype source super-options.  A mount's parent is the mount its mount
+ * point lies in. */
 int proc_gen_mountinfo(struct proc_node *n, struct sbuf *b)
 {
 	char path[PATH_MAX];
-	struct dentry *root = vfs_root();
-	dev_t dev = root ? root->st.st_dev : 0;
-	dentry_put(root);
-	sbuf_printf(b, "1 1 %u:%u / / ro,relatime - 9p none ro\n", major(dev), minor(dev));
+	bool overlay;
+	dev_t dev;
+	root_mount(&overlay, &dev);
+	if (overlay)
+		sbuf_printf(b, "1 1 %u:%u / / rw,relatime - overlay overlay rw\n", major(dev),
+			    minor(dev));
+	else
+		sbuf_printf(b, "1 1 %u:%u / / ro,relatime - 9p none ro\n", major(dev), minor(dev));
 	for (struct vfs_mount *m = vfs_mount_list(); m; m = m->next) {
 		mount_path(m, path, sizeof path);
-		sbuf_printf(b, "%d 1 %u:%u / %s %s - %s %s %s\n", m->id, major(m->root->st.st_dev),
-			    minor(m->root->st.st_dev), path, m->options, m->fstype, m->source,
-			    "rw");
+		int parent = m->mountpoint && m->mountpoint->mnt ? m->mountpoint->mnt->id : 1;
+		/* The super options: read-only filesystems say so. */
+		const char *super = strncmp(m->options, "ro", 2) ? "rw" : "ro";
+		sbuf_printf(b, "%d %d %u:%u / %s %s - %s %s %s\n", m->id, parent,
+			    major(m->root->st.st_dev), minor(m->root->st.st_dev), path, m->options,
+			    m->fstype, m->source, super);
 	}
 	return 0;
 }
@@ -252,4 +319,123 @@ int proc_gen_cgroup(struct proc_node *n, struct sbuf *b)
 {
 	sbuf_printf(b, "0::/\n");
 	return 0;
+}
+
+/* ---- limits ---- */
+
+int proc_gen_limits(struct proc_node *n, struct sbuf *b)
+{
+	static const struct {
+		const char *name, *unit;
+	} rows[] = {
+	    {"Max cpu time", "seconds"},	{"Max file size", "bytes"},
+	    {"Max data size", "bytes"},		{"Max stack size", "bytes"},
+	    {"Max core file size", "bytes"},	{"Max resident set", "bytes"},
+	    {"Max processes", "processes"},	{"Max open files", "files"},
+	    {"Max locked memory", "bytes"},	{"Max address space", "bytes"},
+	    {"Max file locks", "locks"},	{"Max pending signals", "signals"},
+	    {"Max msgqueue size", "bytes"},	{"Max nice priority", NULL},
+	    {"Max realtime priority", NULL},	{"Max realtime timeout", "us"},
+	};
+	struct proc_snap *s;
+	int r = proc_snap_take(n, 0, &s);
+	if (r)
+		return r;
+	/* Linux's layout, trailing blanks included. */
+	sbuf_printf(b, "%-25s %-20s %-20s %-10s\n", "Limit", "Soft Limit", "Hard Limit", "Units");
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
+		sbuf_printf(b, "%-25s ", rows[i].name);
+		uint64_t v[2] = {s->rlim[i].cur, s->rlim[i].max};
+		for (int k = 0; k < 2; k++) {
+			if (v[k] == RLIM_INFINITY)
+				sbuf_printf(b, "%-20s ", "unlimited");
+			else
+				sbuf_printf(b, "%-20lu ", (unsigned long)v[k]);
+		}
+		if (rows[i].unit)
+			sbuf_printf(b, "%-10s", rows[i].unit);
+		sbuf_printf(b, "\n");
+	}
+	proc_snap_put(s);
+	return 0;
+}
+
+/* ---- oom_score, oom_score_adj ---- */
+
+int proc_gen_oom_score_adj(struct proc_node *n, struct sbuf *b)
+{
+	struct proc_snap *s;
+	int r = proc_snap_take(n, 0, &s);
+	if (r)
+		return r;
+	sbuf_printf(b, "%d\n", s->oom_score_adj);
+	proc_snap_put(s);
+	return 0;
+}
+
+/* Linux's scale: 1000 + the process's share of memory in thousandths +
+ * oom_score_adj, within 0..2000; -1000 means never (0). */
+int proc_gen_oom_score(struct proc_node *n, struct sbuf *b)
+{
+	struct proc_snap *s;
+	int r = proc_snap_take(n, SNAP_MM, &s);
+	if (r)
+		return r;
+	struct sysinfo si;
+	long points = 0;
+	if (s->oom_score_adj != -1000) {
+		uint64_t total = 1;
+		if (!sysinfo(&si))
+			total = si.totalram * (si.mem_unit ? si.mem_unit : 1);
+		if (proc_mem_limit && proc_mem_limit < total)
+			total = proc_mem_limit;
+		uint64_t rss = s->mm ? rss_bytes(s->mm) : 0;
+		points = 1000 + (long)(rss * 1000 / (total ? total : 1)) + s->oom_score_adj;
+		points = points < 0 ? 0 : points > 2000 ? 2000 : points;
+	}
+	sbuf_printf(b, "%ld\n", points);
+	proc_snap_put(s);
+	return 0;
+}
+
+/* -1000..1000 (kstrtoint of the first 12 bytes, blanks stripped);
+ * going below the floor a privileged writer set needs CAP_SYS_RESOURCE
+ * (EACCES), and a privileged write moves the floor. */
+long proc_write_oom_score_adj(struct file *f, const char *buf, size_t len, size_t total,
+			      int64_t off)
+{
+	struct proc_node *n = f->dentry->fsdata;
+	struct task *self = proc_caller();
+	char num[13] = {0};
+	memcpy(num, buf, len < 12 ? len : 12);
+	char *p = num, *end;
+	while (*p == ' ' || *p == '\t' || *p == '\n')
+		p++;
+	errno = 0;
+	long v = strtol(p, &end, 0);
+	while (*end == ' ' || *end == '\t' || *end == '\n')
+		end++;
+	if (end == p || *end || errno)
+		return -EINVAL;
+	if (v < -1000 || v > 1000)
+		return -EINVAL;
+	bool capable = self && cred_capable(&self->cred, 24 /* CAP_SYS_RESOURCE */);
+	long r = (long)total;
+	pthread_mutex_lock(&tasklist_lock);
+	struct thread_group *tg = tg_lookup_locked(n->tgid);
+	if (!tg || tg->zombie) {
+		r = -ESRCH;
+	} else {
+		pthread_mutex_lock(&tg->lock);
+		if (v < tg->oom_score_adj_min && !capable) {
+			r = -EACCES;
+		} else {
+			tg->oom_score_adj = (short)v;
+			if (capable)
+				tg->oom_score_adj_min = (short)v;
+		}
+		pthread_mutex_unlock(&tg->lock);
+	}
+	pthread_mutex_unlock(&tasklist_lock);
+	return r;
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 
 #include "sentry/fs/proc/internal.h"
@@ -40,8 +41,16 @@ struct dentry *proc_dentry_new(struct dentry *parent, const char *name, mode_t m
 	st.st_atim = st.st_mtim = st.st_ctim = now;
 	st.st_blksize = 1024;
 	struct dentry *d = synth_dentry_new(parent, name, ops, &st, copy);
-	if (!d)
+	if (!d) {
 		free(copy);
+		return NULL;
+	}
+	/* A masked file looks like the /dev/null a runtime binds over it
+	 * (its open is procfs's, see file_open). */
+	if (ops == &proc_file_ops && proc_is_masked(d)) {
+		d->st.st_mode = S_IFCHR | 0666;
+		d->st.st_rdev = makedev(1, 3);
+	}
 	return d;
 }
 
@@ -167,6 +176,8 @@ const struct dentry_ops proc_root_ops = {
 static int dir_lookup(struct dentry *dir, const char *name, struct dentry **out)
 {
 	struct proc_node *n = dir->fsdata;
+	if (proc_is_masked(dir))
+		return -ENOENT;
 	return proc_entry_lookup(dir, n->ent->children, name, n, dir->st.st_uid, dir->st.st_gid,
 				 out);
 }
@@ -174,6 +185,8 @@ static int dir_lookup(struct dentry *dir, const char *name, struct dentry **out)
 static int dir_readdir(struct dentry *dir, struct synth_dirbuf *db)
 {
 	struct proc_node *n = dir->fsdata;
+	if (proc_is_masked(dir))
+		return 0;
 	return proc_entry_readdir(n->ent->children, n, db);
 }
 
@@ -185,22 +198,36 @@ const struct dentry_ops proc_dir_ops = {
 
 /* ---- generated files and links ---- */
 
+/* A masked file swallows writes as the /dev/null bound over it would. */
+static long masked_write(struct file *f, const char *buf, size_t len, size_t total, int64_t off)
+{
+	(void)f, (void)buf, (void)total, (void)off;
+	return (long)len;
+}
+
 static int file_open(struct dentry *d, int flags, struct file **out)
 {
 	struct proc_node *n = d->fsdata;
-	/* Nothing in this /proc is writable (yet): sysctls and comm
-	 * refuse as a file without write permission would. */
-	if ((flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC))
-		return -EACCES;
+	/* Files without a write handler refuse as a read-only sysctl does
+	 * (even for root); O_TRUNC is ignored on the writable ones. */
+	bool writing = (flags & O_ACCMODE) != O_RDONLY || (flags & O_TRUNC);
 	if (flags & O_DIRECTORY)
 		return -ENOTDIR;
+	if (proc_is_masked(d)) {
+		struct sbuf e = {0};
+		return sbuf_to_file_rw(&e, d, flags, masked_write, out);
+	}
+	if (writing && proc_is_readonly(d))
+		return -EROFS;
+	if (writing && !n->ent->write)
+		return -EACCES;
 	struct sbuf b = {0};
 	int r = n->ent->gen(n, &b);
 	if (r) {
 		free(b.buf);
 		return r;
 	}
-	return sbuf_to_file(&b, d, flags, out);
+	return sbuf_to_file_rw(&b, d, flags, n->ent->write, out);
 }
 
 const struct dentry_ops proc_file_ops = {

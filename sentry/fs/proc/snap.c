@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/sysmacros.h>
 
 #include "sentry/fs/proc/internal.h"
 #include "sentry/kernel/fdtable.h"
@@ -61,6 +62,18 @@ int proc_snap_take(const struct proc_node *n, int want, struct proc_snap **out)
 	s->exit_signal = tg->exit_signal;
 	s->zombie = tg->zombie;
 	s->cred = t->cred;
+	s->nice = t->sched.nice;
+	s->policy = t->sched.policy;
+	s->rt_priority = t->sched.rt_priority;
+	s->start_ns = t->start_ns;
+	/* The session's terminal (held by its leader's group). */
+	s->tpgid = -1;
+	struct thread_group *leader = tg_lookup_locked(tg->sid);
+	if (tg->has_tty && leader && leader->has_tty) {
+		s->tty_nr = (int)((minor(proc_tty_rdev) & 0xff) | (major(proc_tty_rdev) << 8) |
+				  ((minor(proc_tty_rdev) & ~0xffu) << 12));
+		s->tpgid = leader->tty_fg_pgid ? leader->tty_fg_pgid : -1;
+	}
 	memcpy(s->exe, t->exe, sizeof s->exe);
 	s->exe[sizeof s->exe - 1] = '\0';
 	/* Other tasks' tables are taken while the task cannot be freed; its
@@ -110,6 +123,8 @@ int proc_snap_take(const struct proc_node *n, int want, struct proc_snap **out)
 	s->cstime_ns = tg->cstime_ns;
 	s->rlim_sigpending = tg->rlimits[RLIMIT_SIGPENDING].cur;
 	s->rlim_rss = tg->rlimits[RLIMIT_RSS].cur;
+	memcpy(s->rlim, tg->rlimits, sizeof s->rlim);
+	s->oom_score_adj = tg->oom_score_adj;
 	pthread_mutex_unlock(&tg->lock);
 	pthread_mutex_unlock(&tasklist_lock);
 	*out = s;
