@@ -2,7 +2,8 @@
 # Benchmarks: per-syscall and start-up costs natively vs sandboxed, against the raw PTRACE_SYSEMU limit.
 #
 # Builds nothing (`make bench` does). Medians of 5 runs (20 for start-up).
-# Env: CVISOR_BUILD (default build), BENCH_RUNS (5), BENCH_STARTS (20).
+# Env: CVISOR_BUILD (default build), BENCH_RUNS (5), BENCH_STARTS (20),
+# BENCH_OCI_STARTS (5), BENCH_OCI_ONLY=1 (only the OCI start-up table).
 set -u
 
 PLATFORMS=${CVISOR_PLATFORMS:-"ptrace kvm"}
@@ -135,6 +136,7 @@ raw_of() {
 		echo n/a
 	fi
 }
+if [ -z "${BENCH_OCI_ONLY:-}" ]; then
 raw[ptrace]=$(raw_of sysemu_roundtrip_ns sysemu_raw)
 raw[kvm]=$(raw_of kvm_exit_roundtrip_ns kvm_raw)
 
@@ -178,7 +180,111 @@ for p in $PLATFORMS; do
 	fi
 done
 crun=$(crun_startup)
+fi
 
+# ---- OCI start-up: `X run` on a bundle and `podman run --rm`, X = crun,
+# runc, cvisor on each platform, in this same run.  Fewer runs: each costs
+# tens to hundreds of milliseconds.
+OCI_STARTS=${BENCH_OCI_STARTS:-5}
+# crun refuses this hybrid host's cgroups unless the v2 hierarchy is hidden
+# (see crun_startup): the same private mount namespace for its rows.
+oci_hide_unified() {
+	if [ -n "$(cat /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null)" ]; then
+		unshare -m bash -c 'umount /sys/fs/cgroup/unified 2>/dev/null; "$@"' - "$@"
+	else
+		"$@"
+	fi
+}
+# oci_loop CMD...: CMD with " ID" appended, OCI_STARTS times; one time
+# (us) a line.  An id per run, as clients use.
+oci_loop() {
+	local i t0 t1
+	for ((i = 0; i < OCI_STARTS; i++)); do
+		t0=$(date +%s%N)
+		"$@" "cvisor-bench-$$-$i" >/dev/null 2>"$tmp/oci-err" </dev/null || {
+			echo "bench: $* failed: $(head -c 300 "$tmp/oci-err")" >&2
+			return
+		}
+		t1=$(date +%s%N)
+		echo $(((t1 - t0) / 1000))
+	done
+}
+# podman_loop RUNTIME-ARGS...: podman run --rm --network none of true.
+podman_loop() {
+	local i t0 t1
+	for ((i = 0; i < OCI_STARTS; i++)); do
+		t0=$(date +%s%N)
+		podman "$@" run --rm --network none "$OCI_IMAGE" /bin/true >/dev/null 2>"$tmp/oci-err" </dev/null || {
+			echo "bench: podman $* failed: $(head -c 300 "$tmp/oci-err")" >&2
+			return
+		}
+		t1=$(date +%s%N)
+		echo $(((t1 - t0) / 1000))
+	done
+}
+export -f oci_loop podman_loop
+declare -A oci
+oci_bench() {
+	[ -x /bin/busybox ] || { echo "bench: busybox-static missing: no OCI rows" >&2; return; }
+	# The busybox bundle and image of the OCI tests (tests/e2e/lib/oci.sh).
+	WORK=$tmp/oci
+	mkdir -p "$WORK"
+	skip() { echo "bench: $*" >&2; return 1; }
+	fail() { echo "bench: $*" >&2; return 1; }
+	. "$ROOT/tests/e2e/lib/oci.sh"
+	local ob=$tmp/oci/bundle r
+	make_rootfs "$ob/rootfs" || return
+	(cd "$ob" && "$CVISOR" spec >/dev/null 2>&1) || runc spec --bundle "$ob" 2>/dev/null ||
+		{ echo "bench: no config.json for the OCI bundle" >&2; return; }
+	/usr/bin/python3 - "$ob/config.json" <<'PY' || return
+import json, sys
+p = sys.argv[1]
+c = json.load(open(p))
+c["process"]["args"] = ["/bin/true"]
+c["process"]["terminal"] = False
+json.dump(c, open(p, "w"))
+PY
+	export tmp OCI_STARTS OCI_IMAGE CONTAINERS_CONF
+	local root=$tmp/oci/state
+	if command -v crun >/dev/null; then
+		oci[crun,run]=$(oci_hide_unified bash -c "oci_loop crun --root $root/crun run --bundle $ob" | median)
+	fi
+	if command -v runc >/dev/null; then
+		oci[runc,run]=$(oci_loop runc --root "$root/runc" run --bundle "$ob" | median)
+	fi
+	for p in $PLATFORMS; do
+		have_cvisor || break
+		oci[$p,run]=$(oci_loop "$CVISOR" --root "$root/cvisor" --platform="$p" run --bundle "$ob" | median)
+	done
+	command -v podman >/dev/null || { echo "bench: podman missing: no podman rows" >&2; return; }
+	podman_image || return
+	if command -v crun >/dev/null; then
+		oci[crun,podman]=$(oci_hide_unified bash -c 'podman_loop --runtime crun' | median)
+	fi
+	if command -v runc >/dev/null; then
+		oci[runc,podman]=$(podman_loop --runtime "$(command -v runc)" | median)
+	fi
+	for p in $PLATFORMS; do
+		have_cvisor || break
+		oci[$p,podman]=$(podman_loop --runtime "$CVISOR" --runtime-flag "platform=$p" | median)
+	done
+}
+oci_bench
+
+# Pad each column to its widest cell.
+table() {
+	awk -F'|' '
+	{ n = NF; for (i = 2; i < NF; i++) { c[NR, i] = $i; gsub(/^ +| +$/, "", c[NR, i]);
+	    if (length(c[NR, i]) > w[i]) w[i] = length(c[NR, i]) } }
+	END { for (r = 1; r <= NR; r++) { s = "|";
+	    for (i = 2; i < n; i++) {
+		v = c[r, i];
+		if (v ~ /^-+$/ && r == 2) { v = ""; while (length(v) < w[i]) v = v "-"; s = s "-" v "-|" }
+		else s = s sprintf(" %-" w[i] "s |", v) }
+	    print s } }'
+}
+
+if [ -z "${BENCH_OCI_ONLY:-}" ]; then
 # The table: markdown pipes, so it reads in a terminal and pastes into a note.
 rows=()
 header="| operation | native"
@@ -218,13 +324,25 @@ done
 rows+=("| raw round trip: SYSEMU stop / VM exit (ns) | - $(for p in $PLATFORMS; do printf '| %s | - ' "${raw[$p]}"; done)| 1.00x |")
 rows+=("| crun run busybox /bin/true (us) | $crun $(for p in $PLATFORMS; do printf '| - | - '; done)| - |")
 
-# Pad each column to its widest cell.
-printf '%s\n' "${rows[@]}" | awk -F'|' '
-	{ n = NF; for (i = 2; i < NF; i++) { c[NR, i] = $i; gsub(/^ +| +$/, "", c[NR, i]);
-	    if (length(c[NR, i]) > w[i]) w[i] = length(c[NR, i]) } }
-	END { for (r = 1; r <= NR; r++) { s = "|";
-	    for (i = 2; i < n; i++) {
-		v = c[r, i];
-		if (v ~ /^-+$/ && r == 2) { v = ""; while (length(v) < w[i]) v = v "-"; s = s "-" v "-|" }
-		else s = s sprintf(" %-" w[i] "s |", v) }
-	    print s } }'
+printf '%s\n' "${rows[@]}" | table
+fi
+
+# The OCI table: start-to-exit of /bin/true, medians of $OCI_STARTS runs.
+orows=()
+h="| start-to-exit of /bin/true (us, median of $OCI_STARTS) | crun | runc"
+for p in $PLATFORMS; do h="$h | cvisor $p | $p / crun"; done
+orows+=("$h |")
+orows+=("$(echo "$h |" | sed 's/[^|]/-/g')")
+for k in run podman; do
+	case $k in
+	run) label="RUNTIME run on a busybox bundle" ;;
+	podman) label="podman --runtime RUNTIME run --rm --network none" ;;
+	esac
+	line="| $label | ${oci[crun,$k]:-n/a} | ${oci[runc,$k]:-n/a}"
+	for p in $PLATFORMS; do
+		line="$line | ${oci[$p,$k]:-n/a} | $(ratio "${oci[$p,$k]:-}" "${oci[crun,$k]:-}")"
+	done
+	orows+=("$line |")
+done
+echo
+printf '%s\n' "${orows[@]}" | table

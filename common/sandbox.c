@@ -38,9 +38,14 @@ static int fail(const char *op, const char *path)
 	return -err;
 }
 
+int sandbox_task_dirfd = -1;
+
 /* unshare + rprivate: from here on nothing we mount reaches the host. */
 static int private_ns(void)
 {
+	/* sandbox_drop_caps needs the thread list once /proc is gone. */
+	if (sandbox_task_dirfd < 0)
+		sandbox_task_dirfd = open("/proc/self/task", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (unshare(CLONE_NEWNS))
 		return fail("unshare(CLONE_NEWNS)", "");
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
@@ -146,7 +151,9 @@ static int detach_pseudo(const char *top)
 	return r;
 }
 
-int sandbox_enter_tree(const char *path)
+int sandbox_enter_tree(const char *path) { return sandbox_enter_tree_mode(path, true); }
+
+int sandbox_enter_tree_mode(const char *path, bool readonly)
 {
 	int r = private_ns();
 	if (r)
@@ -157,7 +164,7 @@ int sandbox_enter_tree(const char *path)
 	if (tree < 0)
 		return fail("open_tree", path);
 	/* No MOUNT_ATTR_NODEV: the gofer still serves a few device nodes. */
-	struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID};
+	struct mount_attr attr = {.attr_set = (readonly ? MOUNT_ATTR_RDONLY : 0) | MOUNT_ATTR_NOSUID};
 	if (syscall(SYS_mount_setattr, tree, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr,
 		    sizeof attr)) {
 		r = fail("mount_setattr", path);

@@ -11,15 +11,23 @@
 #include "platform/platform.h"
 #include "runsc-compat/cmd.h"
 
-/* OCI runtime subcommands of later milestones: recognised, not yet run. */
-static const char *const later_cmds[] = {
-    "create", "start",	"state", "kill",  "delete", "exec", "ps",	"run",
-    "list",   "events", "wait",	 "pause", "resume", "spec", "features", NULL,
+struct subcmd {
+	const char *name;
+	int (*fn)(struct cli_opts *o, int argc, char **argv, int i);
+};
+
+static const struct subcmd subcmds[] = {
+    {"do", cmd_do},	      {"create", cmd_create}, {"start", cmd_start},
+    {"state", cmd_state},     {"kill", cmd_kill},     {"delete", cmd_delete},
+    {"exec", cmd_exec},	      {"ps", cmd_ps},	      {"run", cmd_run},
+    {"list", cmd_list},	      {"events", cmd_events}, {"wait", cmd_wait},
+    {"pause", cmd_pause},     {"resume", cmd_resume}, {"spec", cmd_spec},
+    {"features", cmd_features}, {NULL, NULL},
 };
 
 const struct flag *cli_global_flags(struct cli_opts *o)
 {
-	static struct flag t[12];
+	static struct flag t[16];
 	struct flag *f = t;
 	*f++ = (struct flag){"platform", FLAG_STR, &o->platform};
 	*f++ = (struct flag){"overlay", FLAG_STR, &o->overlay};
@@ -32,6 +40,9 @@ const struct flag *cli_global_flags(struct cli_opts *o)
 	*f++ = (struct flag){"help", FLAG_BOOL, &o->help};
 	*f++ = (struct flag){"h", FLAG_BOOL, &o->help};
 	*f++ = (struct flag){"version", FLAG_BOOL, &o->version};
+	*f++ = (struct flag){"v", FLAG_BOOL, &o->version};
+	*f++ = (struct flag){"network", FLAG_STR, &o->network};
+	*f++ = (struct flag){"systemd-cgroup", FLAG_BOOL, &o->systemd_cgroup};
 	*f = (struct flag){NULL, FLAG_BOOL, NULL};
 	return t;
 }
@@ -52,7 +63,47 @@ int cli_validate(const struct cli_opts *o)
 			o->log_format);
 		return 2;
 	}
+	if (o->network && strcmp(o->network, "sandbox") && strcmp(o->network, "host") &&
+	    strcmp(o->network, "none")) {
+		fprintf(stderr, "cvisor: unknown network mode \"%s\" (sandbox, host or none)\n",
+			o->network);
+		return 2;
+	}
 	return 0;
+}
+
+int cli_parse(struct cli_opts *o, const struct flag *local, int argc, char **argv, int i,
+	      int flags_until, char **pos, int max, int *n)
+{
+	static const struct flag none[] = {{NULL, FLAG_BOOL, NULL}};
+	const struct flag *tables[] = {local ? local : none, cli_global_flags(o), NULL};
+	*n = 0;
+	while (i < argc) {
+		if (flags_until >= 0 && *n >= flags_until)
+			break;
+		/* flags_parse skips a "--" silently: stop it there to know. */
+		int end = i;
+		while (end < argc && strcmp(argv[end], "--"))
+			end++;
+		int r = flags_parse(tables, end, argv, &i);
+		if (r)
+			return r;
+		if (i == end) {
+			if (end < argc)
+				i++; /* the "--": the rest is positional */
+			break;
+		}
+		if (*n < max)
+			pos[*n] = argv[i];
+		(*n)++;
+		i++;
+	}
+	for (; i < argc; i++) {
+		if (*n < max)
+			pos[*n] = argv[i];
+		(*n)++;
+	}
+	return cli_validate(o);
 }
 
 int cli_setup(struct cli_opts *o)
@@ -84,18 +135,21 @@ void cli_usage(int fd)
 		    "                      run CMD sandboxed on the host's read-only root\n"
 		    "  create, start, state, kill, delete, exec, ps, run, list, events,\n"
 		    "  wait, pause, resume, spec, features\n"
-		    "                      OCI runtime commands (not implemented yet)\n"
+		    "                      OCI runtime commands, as runc's (docs/oci.md);\n"
+		    "                      global flags may also follow them\n"
 		    "\n"
 		    "Global flags (also accepted after `do`):\n"
 		    "  --platform NAME     ptrace (default)\n"
 		    "  --overlay MODE      root:memory (default: writes stay in memory) or\n"
-		    "                      none (read-only root)\n"
+		    "                      none (writes go through to the host tree)\n"
 		    "  --strace            log every system call of the application\n"
 		    "  --debug             debug logging\n"
 		    "  --debug-log FILE    append debug logs to FILE instead of stderr\n"
 		    "  --root DIR          state directory (default /run/cvisor)\n"
 		    "  --log FILE          runtime log file (runc compatibility)\n"
 		    "  --log-format FMT    text or json\n"
+		    "  --network MODE      sandbox (default), host or none\n"
+		    "  --systemd-cgroup    accepted for runc compatibility (cgroupfs is used)\n"
 		    "  --help              this text\n"
 		    "  --version           version and OCI spec version\n");
 }
@@ -108,6 +162,7 @@ int cli_main(int argc, char **argv)
 	    .debug_fd = -1,
 	    .root = "/run/cvisor",
 	    .log_format = "text",
+	    .network = "sandbox",
 	};
 	const struct flag *tables[] = {cli_global_flags(&o), NULL};
 	int i = 1;
@@ -129,14 +184,9 @@ int cli_main(int argc, char **argv)
 	if ((r = cli_validate(&o)))
 		return r;
 	const char *cmd = argv[i++];
-	if (!strcmp(cmd, "do"))
-		return cmd_do(&o, argc, argv, i);
-	for (const char *const *c = later_cmds; *c; c++) {
-		if (!strcmp(cmd, *c)) {
-			fprintf(stderr, "cvisor: %s: not implemented yet\n", cmd);
-			return 1;
-		}
-	}
+	for (const struct subcmd *c = subcmds; c->name; c++)
+		if (!strcmp(cmd, c->name))
+			return c->fn(&o, argc, argv, i);
 	fprintf(stderr, "cvisor: unknown subcommand \"%s\" (see cvisor --help)\n", cmd);
 	return 2;
 }

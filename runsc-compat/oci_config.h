@@ -116,3 +116,14 @@ int oci_process_parse(json_t *obj, struct oci_process *p, char *err, size_t errl
 const struct oci_namespace *oci_config_ns(const struct oci_config *c, enum oci_ns_type type);
 void oci_process_free(struct oci_process *p);
 void oci_config_free(struct oci_config *c);
+
+/* Name tables (oci_names.c).  Capabilities "CAP_CHOWN".."CAP_CHECKPOINT_RESTORE"
+ * (numbers of linux/capability.h), rlimits "RLIMIT_*", namespace types as
+ * config.json spells them ("pid", "network", ...).  -1 / NULL when unknown. */
+#define OCI_CAP_LAST 40 /* CAP_CHECKPOINT_RESTORE */
+int oci_cap_from_name(const char *name);
+const char *oci_cap_name(int cap);
+int oci_rlimit_from_name(const char *name);
+const char *oci_rlimit_name(int resource);
+int oci_ns_from_name(const char *name);
+const char *oci_ns_name(enum oci_ns_type type);

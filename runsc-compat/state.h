@@ -16,11 +16,14 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+struct json_t;
+
 enum ctr_status { CTR_CREATING, CTR_CREATED, CTR_RUNNING, CTR_PAUSED, CTR_STOPPED };
 
 struct ctr_state {
 	char id[256];
 	char bundle[4096];
+	char rootfs[4096];	  /* root.path, absolute; "" leaves it out of `state` */
 	char root_dir[4096]; /* ROOT/ID */
 	enum ctr_status status;
 	pid_t pid;		  /* the sentry (the container's init on the host) */
@@ -54,6 +57,10 @@ const char *state_status_name(enum ctr_status st);
 /* The OCI state JSON (ociVersion, id, pid (0 once stopped), status, bundle,
  * created, owner, annotations): malloc'd text, pretty-printed as runc does. */
 char *state_oci_json(const struct ctr_state *s);
+/* The same as a new jansson object (for `list --format json`). */
+struct json_t *state_oci_object(const struct ctr_state *s);
+/* Field 22 of /proc/PID/stat (for s->pid_starttime), 0 when pid is gone. */
+uint64_t state_pid_starttime(pid_t pid);
 /* Every container id under root (NULL-terminated, malloc'd; free with
  * state_free_ids). */
 char **state_list_ids(const char *root);

@@ -16,19 +16,23 @@
 #include "common/log.h"
 #include "common/sandbox.h"
 #include "platform/platform.h"
+#include "sentry/control/control.h"
+#include "sentry/fs/dev/dev.h"
+#include "sentry/fs/gofer/bind.h"
 #include "sentry/fs/overlay/overlay.h"
 #include "sentry/fs/proc/procfs.h"
+#include "sentry/fs/sys/sysfs.h"
 #include "sentry/fs/tmpfs/tmpfs.h"
 #include "sentry/kernel/fdtable.h"
 #include "sentry/kernel/loader.h"
 #include "sentry/kernel/signal.h"
 #include "sentry/kernel/task_internal.h"
 #include "sentry/kernel/task.h"
+#include "sentry/kernel/fork.h"
 #include "sentry/mm/mm.h"
+#include "sentry/seccomp/app_seccomp.h"
 #include "sentry/syscalls/syscalls.h"
 #include "sentry/vfs/vfs.h"
-
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 struct sentry_opts {
 	int gofer_fd;
@@ -37,6 +41,7 @@ struct sentry_opts {
 	const char *platform;
 	const char *overlay;
 	const char *cwd;
+	int app_seccomp_fd; /* config.json's seccomp profile as JSON text, or -1 */
 	char **argv;
 };
 
@@ -47,7 +52,8 @@ static void parse(int argc, char **argv, struct sentry_opts *o)
 				  .debug_fd = -1,
 				  .platform = "ptrace",
 				  .overlay = "root:memory",
-				  .cwd = "/"};
+				  .cwd = "/",
+				  .app_seccomp_fd = -1};
 	for (i = 1; i < argc; i++) {
 		const char *s = argv[i];
 		if (!strcmp(s, "--")) {
@@ -63,10 +69,20 @@ static void parse(int argc, char **argv, struct sentry_opts *o)
 			o->overlay = s + 10;
 		} else if (!strncmp(s, "--cwd=", 6)) {
 			o->cwd = s + 6;
+		} else if (!strncmp(s, "--bind=", 7)) {
+			/* gofer export N over a directory (fs/gofer/bind.h) */
+			if (gofer_bind_add(s + 7))
+				die_msg("bad --bind=%s (N:/path[:ro])", s + 7);
+		} else if (!strncmp(s, "--app-seccomp-fd=", 17)) {
+			o->app_seccomp_fd = atoi(s + 17);
+		} else if (!strncmp(s, "--max-tasks=", 12)) {
+			task_max_tasks = atol(s + 12);
 		} else if (!strcmp(s, "--strace")) {
 			strace_enabled = 1;
 		} else if (!strcmp(s, "--debug")) {
 			o->debug = true;
+		} else if (ctl_parse_flag(s)) {
+			/* OCI mode (sentry/control/oci_mode.c) */
 		} else {
 			die_msg("unknown internal flag %s", s);
 		}
@@ -94,15 +110,6 @@ static char **take_environ(void)
 			die("strdup");
 	clearenv();
 	return env;
-}
-
-static const char *env_get(char **env, const char *name)
-{
-	size_t len = strlen(name);
-	for (; *env; env++)
-		if (!strncmp(*env, name, len) && (*env)[len] == '=')
-			return *env + len + 1;
-	return NULL;
 }
 
 /* The application's stdio: dups of the sentry's fds 0-2, so the sentry
@@ -183,43 +190,13 @@ static void start_signal_forwarding(void)
 
 static void not_found(const char *name)
 {
-	fprintf(stderr, "cvisor: do: %s: executable file not found in $PATH\n", name);
+	char msg[4200];
+	/* runc's wording: podman maps it to 127, create prints it. */
+	snprintf(msg, sizeof msg, "exec: \"%s\": executable file not found in $PATH", name);
+	ctl_report_ready(msg);
+	if (!ctl_oci_mode())
+		fprintf(stderr, "cvisor: do: %s: executable file not found in $PATH\n", name);
 	exit(127);
-}
-
-/* execvp's search: a name with a slash is used as is, otherwise each PATH
- * entry is tried; EACCES is remembered in case nothing else is found. */
-static int exec_search(struct task *t, char **argv, char **envp)
-{
-	const char *name = argv[0];
-	if (!*name)
-		not_found(name);
-	if (strchr(name, '/'))
-		return loader_exec(t, name, argv, envp);
-	const char *path = env_get(envp, "PATH");
-	if (!path)
-		path = DEFAULT_PATH;
-	int err = -ENOENT;
-	char buf[4096];
-	for (const char *p = path;; p++) {
-		const char *end = strchrnul(p, ':');
-		int len = (int)(end - p);
-		if (len == 0)
-			snprintf(buf, sizeof buf, "%s", name);
-		else
-			snprintf(buf, sizeof buf, "%.*s/%s", len, p, name);
-		int r = loader_exec(t, buf, argv, envp);
-		if (r == 0)
-			return 0;
-		if (r == -EACCES)
-			err = r;
-		else if (r != -ENOENT && r != -ENOTDIR && r != -ELOOP && r != -ENAMETOOLONG)
-			return r;
-		if (!*end)
-			break;
-		p = end;
-	}
-	return err;
 }
 
 int sentry_main(int argc, char **argv)
@@ -241,6 +218,9 @@ int sentry_main(int argc, char **argv)
 		setrlimit(RLIMIT_NOFILE, &nofile);
 	}
 
+	if (o.app_seccomp_fd >= 0 && app_seccomp_load_fd(o.app_seccomp_fd))
+		die_msg("--app-seccomp-fd: bad seccomp profile");
+
 	char **envp = take_environ();
 	pf = pf_lookup(o.platform);
 	if (!pf)
@@ -254,19 +234,51 @@ int sentry_main(int argc, char **argv)
 	/* /proc needs a few host facts (cpuinfo, boot time) read while the
 	 * host's /proc is still reachable. */
 	procfs_early_init();
-	if (procfs_mount())
+	/* An image without /proc (cvisor create makes it when it can) runs
+	 * without procfs rather than not at all. */
+	int pr = procfs_mount();
+	if (pr == -ENOENT || pr == -ENOTDIR)
+		log_warn("no /proc directory in the root: procfs not mounted");
+	else if (pr)
 		die_msg("cannot mount /proc");
-	/* POSIX shared memory and semaphores live in /dev/shm; a tree without
-	 * that directory simply has none. */
+	/* A tree without /sys (or with files in it) simply has no sysfs. */
+	if (sysfs_mount())
+		log_warn("cannot mount sysfs on /sys");
+	/* /dev is the sentry's own (devfs, with devpts at /dev/pts): the
+	 * host's device nodes are never opened.  A tree without /dev has
+	 * none. */
+	if (devfs_mount())
+		log_warn("cannot mount devfs on /dev");
+	/* POSIX shared memory and semaphores live in /dev/shm (a directory
+	 * devfs keeps for this mount). */
 	if (tmpfs_mount("/dev/shm", 01777))
 		log_warn("cannot mount tmpfs on /dev/shm");
+	/* Bind mounts of further gofer exports (volumes). */
+	if (gofer_bind_mount_all())
+		die_msg("cannot make the bind mounts");
+	/* config.json's tmpfs mounts and masked paths (OCI mode). */
+	if (ctl_mount_all())
+		die_msg("cannot make the mounts of config.json");
 	/* The writable root: a tmpfs upper layer over the gofer tree and
-	 * its mounts ("none": the gofer tree read-only, for now). */
+	 * its mounts ("none": the gofer tree itself, written through). */
 	if (overlay_root_init(o.overlay))
 		die_msg("--overlay=%s: cannot set up the root overlay", o.overlay);
 	if (sandbox_enter_empty())
 		die_msg("cannot isolate the sentry");
 	syscall_table_init();
+	/* A new network namespace (--network=none) has only lo, and down. */
+	if (sandbox_net_lo_up())
+		DEBUG("cannot bring lo up");
+	/* Set-up is over: /dev/kvm is open, and only the syscalls on the
+	 * allow-list (common/seccomp_sentry.c) remain.  ptrace keeps
+	 * CAP_SYS_PTRACE alone: stubs forked during set-up still hold the
+	 * capabilities of that time, and a tracer with fewer may not seize
+	 * them; our pid namespace holds nothing else to trace. */
+	int cr = sandbox_drop_caps(strcmp(pf->name, "ptrace") ? 0 : 1ULL << 19 /* CAP_SYS_PTRACE */);
+	if (cr)
+		die_msg("cannot drop capabilities: %s", strerror(-cr));
+	if (sandbox_seccomp_sentry(pf->name))
+		die_msg("cannot install the seccomp filter");
 
 	struct task *t = task_new_init();
 	t->files = fdtable_new();
@@ -286,20 +298,29 @@ int sentry_main(int argc, char **argv)
 	if (!t->ctx)
 		die_msg("platform %s: cannot create a context", pf->name);
 
-	int r = exec_search(t, o.argv, envp);
+	ctl_setup_init(t);
+	int r = ctl_exec_search(t, o.argv, envp);
 	if (r == -ENOENT || r == -ENOTDIR)
 		not_found(o.argv[0]);
 	if (r) {
-		fprintf(stderr, "cvisor: do: %s: %s\n", o.argv[0], strerror(-r));
+		char msg[4200];
+		snprintf(msg, sizeof msg, "exec: \"%s\": %s", o.argv[0],
+			 r == -EACCES ? "permission denied" : strerror(-r));
+		ctl_report_ready(msg);
+		if (!ctl_oci_mode())
+			fprintf(stderr, "cvisor: do: %s: %s\n", o.argv[0], strerror(-r));
 		exit(r == -EACCES || r == -ENOEXEC ? 126 : 125);
 	}
 	DEBUG("running %s", t->exe);
+	ctl_report_ready(NULL);
+	ctl_before_run();
 
 	start_signal_forwarding();
 	if (task_start(t))
 		die_msg("cannot start the init task");
 	int status;
 	sandbox_wait_init_exit(&status);
+	control_notify_exit(status);
 	/* init is gone: the sandbox ends with it; exiting takes every other
 	 * task's thread and every stub with it. */
 	fflush(stderr);

@@ -1,10 +1,11 @@
 #!/bin/bash
-# The test suite runner: unit tests, syscall tests (natively, then on each platform), end-to-end scripts.
+# The test suite runner: unit tests, fuzzers, syscall tests (natively, then on each platform), end-to-end scripts, real OCI clients, a leak check.
 #
 # Usage: tests/run.sh [PATTERN]   (PATTERN: a substring of test names to run, e.g. file_test)
 # Env:   CVISOR_BUILD        build tree (default: build)
 #        CVISOR_PLATFORMS    platforms for the syscall tests (default: $PLATFORMS below)
 #        CVISOR_TEST_TIMEOUT seconds per test (default 60)
+#        CVISOR_OCI_TIMEOUT  seconds per OCI client script (default 300)
 set -u
 
 # kvm joins this list when platform/kvm lands; a platform the host cannot
@@ -166,23 +167,30 @@ done
 
 # Real OCI clients (podman, containerd) driving cvisor as their runtime: slow
 # (image import, client start-up), so last, with a line before each run.
-echo "== OCI clients (tests/oci), on: ${PLATFORMS%% *} =="
-export CVISOR_PLATFORM=${PLATFORMS%% *}
+echo "== OCI clients (tests/oci), on: $PLATFORMS =="
 TIMEOUT=${CVISOR_OCI_TIMEOUT:-300}
-for t in "$ROOT"/tests/oci/*.sh; do
-	[ -f "$t" ] || continue
-	name="oci/$(basename "$t" .sh)"
-	selected "$name" || continue
-	echo "....  $name (running)"
-	run bash "$t"
-	case $rc in
-	0) pass "$name" ;;
-	77)
-		why77=$(grep -m1 '^SKIP: ' "$tmp/out" | sed 's/^SKIP: //')
-		skip "$name" "${why77:-no reason given}"
-		;;
-	*) fail "$name" "$why" "$tmp/out" ;;
-	esac
+for p in $PLATFORMS; do
+	reason=$(platform_unavailable "$p")
+	export CVISOR_PLATFORM=$p
+	for t in "$ROOT"/tests/oci/*.sh; do
+		[ -f "$t" ] || continue
+		name="oci/$(basename "$t" .sh) [$p]"
+		selected "$name" || continue
+		if [ -n "$reason" ]; then
+			skip "$name" "$reason"
+			continue
+		fi
+		echo "....  $name (running)"
+		run bash "$t"
+		case $rc in
+		0) pass "$name" ;;
+		77)
+			why77=$(grep -m1 '^SKIP: ' "$tmp/out" | sed 's/^SKIP: //')
+			skip "$name" "${why77:-no reason given}"
+			;;
+		*) fail "$name" "$why" "$tmp/out" ;;
+		esac
+	done
 done
 
 # After everything: nothing of this suite may be left on the host.

@@ -49,6 +49,19 @@ void vfork_complete(struct task *t)
 	pthread_mutex_unlock(&vd->lock);
 }
 
+long task_max_tasks;
+
+/* Live tasks in the sandbox, for --max-tasks. */
+static long tasks_total_locked(void)
+{
+	long n = 0;
+	for (struct thread_group *tg = all_tgs; tg; tg = tg->all_next)
+		for (struct task *t = tg->threads; t; t = t->tg_next)
+			if (!t->exiting)
+				n++;
+	return n;
+}
+
 int tasks_of_uid_locked(uid_t uid)
 {
 	int n = 0;
@@ -189,6 +202,8 @@ long task_clone(struct task *parent, uint64_t flags, uint64_t stack, uint64_t pt
 	else if (!privileged && parent->cred.ruid != 0 &&
 		 (uint64_t)tasks_of_uid_locked(parent->cred.ruid) >= nproc)
 		tid = -EAGAIN;
+	else if (task_max_tasks > 0 && tasks_total_locked() >= task_max_tasks)
+		tid = -EAGAIN; /* the pids cgroup limit, inside the sandbox */
 	else
 		tid = pid_alloc_locked();
 	if (tid < 0) {
@@ -227,6 +242,8 @@ long task_clone(struct task *parent, uint64_t flags, uint64_t stack, uint64_t pt
 		pthread_mutex_lock(&ptg->lock);
 		memcpy(tg->rlimits, ptg->rlimits, sizeof tg->rlimits);
 		memcpy(tg->comm, ptg->comm, sizeof tg->comm);
+		tg->oom_score_adj = ptg->oom_score_adj;
+		tg->oom_score_adj_min = ptg->oom_score_adj_min;
 		pthread_mutex_unlock(&ptg->lock);
 		tg->all_next = all_tgs;
 		all_tgs = tg;

@@ -7,6 +7,7 @@
 
 #include "common/log.h"
 #include "sentry/kernel/task.h"
+#include "sentry/seccomp/app_seccomp.h"
 
 extern const struct syscall_def __start_cvisor_syscalls[];
 extern const struct syscall_def __stop_cvisor_syscalls[];
@@ -57,7 +58,9 @@ void syscall_dispatch(struct task *t)
 
 	if (strace_enabled)
 		strace_enter(t, d, nr, a);
-	if (!d) {
+	if (app_seccomp_deny(t, nr, a, &ret)) {
+		/* config.json's seccomp profile stopped it (ret is its errno) */
+	} else if (!d) {
 		log_enosys(nr);
 		ret = -ENOSYS;
 	} else {

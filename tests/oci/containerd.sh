@@ -27,14 +27,21 @@ for _ in $(seq 100); do
 done
 [ -S "$SOCK" ] || fail "containerd did not start: $(cat "$D/log")"
 C=(ctr -a "$SOCK")
+# ctr passes no runtime flags: the platform goes in through a wrapper.
+RUNTIME=$CVISOR
+if [ -n "${CVISOR_PLATFORM:-}" ]; then
+	RUNTIME=$WORK/cvisor-$CVISOR_PLATFORM
+	printf '#!/bin/sh\nexec "%s" --platform=%s "$@"\n' "$CVISOR" "$CVISOR_PLATFORM" >"$RUNTIME"
+	chmod +x "$RUNTIME"
+fi
 podman save --format oci-archive -o "$D/img.tar" "$OCI_IMAGE" >/dev/null 2>&1 || fail "podman save"
 "${C[@]}" images import --base-name localhost/cvisor-busybox "$D/img.tar" >/dev/null 2>"$D/err" ||
 	fail "ctr images import: $(cat "$D/err")"
 IMG=$("${C[@]}" images ls -q | head -1)
 [ -n "$IMG" ] || fail "no image after import"
-out=$(timeout 60 "${C[@]}" run --rm --runc-binary "$CVISOR" "$IMG" cvt-ctr /bin/echo hi 2>"$D/err")
+out=$(timeout 60 "${C[@]}" run --rm --runc-binary "$RUNTIME" "$IMG" cvt-ctr /bin/echo hi 2>"$D/err")
 [ "$out" = hi ] || fail "ctr run printed \"$out\"; stderr: $(cat "$D/err"); log: $(tail -5 "$D/log")"
-timeout 60 "${C[@]}" run --rm --runc-binary "$CVISOR" "$IMG" cvt-ctr /bin/sh -c 'exit 4' 2>"$D/err"
+timeout 60 "${C[@]}" run --rm --runc-binary "$RUNTIME" "$IMG" cvt-ctr /bin/sh -c 'exit 4' 2>"$D/err"
 rc=$?
 [ "$rc" = 4 ] || fail "ctr run exit 4 came back as $rc; stderr: $(cat "$D/err")"
 exit 0

@@ -241,11 +241,18 @@ static void test_platform(void **s)
 static void test_subcommands(void **s)
 {
 	struct run r;
-	RUN(&r, "--root", "/tmp/x", "--log=/dev/null", "--log-format", "json", "state", "c1");
+	RUN(&r, "--root", "/tmp/cvisor-cli-test-none", "--log=/dev/null", "--log-format", "json",
+	    "state", "c1");
 	assert_int_equal(r.status, 1);
-	assert_string_equal(r.err, "cvisor: state: not implemented yet\n");
+	assert_string_equal(r.err, "cvisor: container \"c1\" does not exist\n");
+	/* Global flags after the subcommand and its argument, as conmon mixes them. */
+	RUN(&r, "state", "c1", "--root=/tmp/cvisor-cli-test-none", "--systemd-cgroup");
+	assert_string_equal(r.err, "cvisor: container \"c1\" does not exist\n");
+	RUN(&r, "--network", "pigeon", "list");
+	assert_int_equal(r.status, 2);
 	RUN(&r, "features");
-	assert_int_equal(r.status, 1);
+	assert_int_equal(r.status, 0);
+	assert_non_null(strstr(r.out, "\"ociVersionMin\""));
 	RUN(&r, "frobnicate");
 	assert_int_equal(r.status, 2);
 	assert_non_null(strstr(r.err, "frobnicate"));
