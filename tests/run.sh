@@ -140,58 +140,44 @@ for t in "$B"/tests/syscalls/*_test; do
 done
 [ "$found" = 1 ] || echo "(none built: make tests-build)"
 
+# script_stage DIR [progress]: every DIR/*.sh once per platform, with
+# CVISOR_PLATFORM set; exit 77 is a skip (reason from its "SKIP: " line).
+script_stage() {
+	local dir=$1 progress=${2:-} p t
+	for p in $PLATFORMS; do
+		reason=$(platform_unavailable "$p")
+		export CVISOR_PLATFORM=$p
+		for t in "$ROOT/tests/$dir"/*.sh; do
+			[ -f "$t" ] || continue
+			name="$dir/$(basename "$t" .sh) [$p]"
+			selected "$name" || continue
+			if [ -n "$reason" ]; then
+				skip "$name" "$reason"
+				continue
+			fi
+			[ -n "$progress" ] && echo "....  $name (running)"
+			run bash "$t"
+			case $rc in
+			0) pass "$name" ;;
+			77)
+				why77=$(grep -m1 '^SKIP: ' "$tmp/out" | sed 's/^SKIP: //')
+				skip "$name" "${why77:-no reason given}"
+				;;
+			*) fail "$name" "$why" "$tmp/out" ;;
+			esac
+		done
+	done
+}
+
 echo "== end-to-end tests (tests/e2e), on: $PLATFORMS =="
 export CVISOR CVISOR_BUILD=$B
-for p in $PLATFORMS; do
-	reason=$(platform_unavailable "$p")
-	export CVISOR_PLATFORM=$p
-	for t in "$ROOT"/tests/e2e/*.sh; do
-		[ -f "$t" ] || continue
-		name="e2e/$(basename "$t" .sh) [$p]"
-		selected "$name" || continue
-		if [ -n "$reason" ]; then
-			skip "$name" "$reason"
-			continue
-		fi
-		run bash "$t"
-		case $rc in
-		0) pass "$name" ;;
-		77)
-			why77=$(grep -m1 '^SKIP: ' "$tmp/out" | sed 's/^SKIP: //')
-			skip "$name" "${why77:-no reason given}"
-			;;
-		*) fail "$name" "$why" "$tmp/out" ;;
-		esac
-	done
-done
+script_stage e2e
 
 # Real OCI clients (podman, containerd) driving cvisor as their runtime: slow
 # (image import, client start-up), so last, with a line before each run.
 echo "== OCI clients (tests/oci), on: $PLATFORMS =="
 TIMEOUT=${CVISOR_OCI_TIMEOUT:-300}
-for p in $PLATFORMS; do
-	reason=$(platform_unavailable "$p")
-	export CVISOR_PLATFORM=$p
-	for t in "$ROOT"/tests/oci/*.sh; do
-		[ -f "$t" ] || continue
-		name="oci/$(basename "$t" .sh) [$p]"
-		selected "$name" || continue
-		if [ -n "$reason" ]; then
-			skip "$name" "$reason"
-			continue
-		fi
-		echo "....  $name (running)"
-		run bash "$t"
-		case $rc in
-		0) pass "$name" ;;
-		77)
-			why77=$(grep -m1 '^SKIP: ' "$tmp/out" | sed 's/^SKIP: //')
-			skip "$name" "${why77:-no reason given}"
-			;;
-		*) fail "$name" "$why" "$tmp/out" ;;
-		esac
-	done
-done
+script_stage oci progress
 
 # After everything: nothing of this suite may be left on the host.
 name="leaks/after-suite"

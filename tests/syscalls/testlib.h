@@ -11,9 +11,9 @@
  * "FAIL NAME"; the exit status is 0 only if every test passed.
  * Giving test names as arguments runs only those tests.
  *
- * The programs must stay plain: libc (and pthreads) only, and no writes to
- * the root filesystem, which the sandbox keeps read-only, so that they run
- * under the sandbox exactly as they do natively.
+ * The programs must stay plain: libc (and pthreads) only, and files written
+ * only inside the test's own mkdtemp("/tmp/cvt-XXXXXX") directory, removed
+ * at the end, so that they run under the sandbox exactly as natively.
  */
 
 #include <errno.h>
