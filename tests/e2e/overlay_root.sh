@@ -72,6 +72,18 @@ expect big "$want
 $((100 << 20))"
 [ ! -e /tmp/big ] || fail "/tmp/big exists on the host"
 
+# Copy-up of a large lower file: appending to it copies all of it up first.
+bigf=$(readlink -f /usr/bin/python3 2>/dev/null)
+if [ -n "$bigf" ] && [ "$(stat -c %s "$bigf")" -gt $((4 << 20)) ]; then
+	size=$(stat -c %s "$bigf")
+	host_sum=$(sha256sum "$bigf" | cut -d' ' -f1)
+	run copyup_big "echo x >> $bigf && stat -c %s $bigf && head -c $size $bigf | sha256sum | cut -d' ' -f1 && tail -c 2 $bigf"
+	expect copyup_big "$((size + 2))
+$host_sum
+x"
+	[ "$(sha256sum "$bigf" | cut -d' ' -f1)" = "$host_sum" ] || fail "host $bigf changed"
+fi
+
 # --overlay=none writes through the gofer: tests/e2e/overlay_none.sh.  A
 # read-only volume still gives EROFS (tests/e2e/volume_bind.sh).
 exit 0
