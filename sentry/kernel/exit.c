@@ -251,6 +251,12 @@ void task_exit_thread(struct task *t)
 	}
 	free_pending(&t->pending);
 	pthread_mutex_unlock(&tg->sighand->lock);
+	/* A process nobody waits for (a parent ignoring SIGCHLD, or an exec'd
+	 * process with no parent) is reaped inside process_exit_locked: that
+	 * frees the leader, maybe t itself, and drops the group's reference.
+	 * Decide what t is first, and keep tg until we are done with it. */
+	bool leader = t == tg->leader;
+	tg->refs++;
 	tg->nr_threads--;
 	if (tg->nr_threads == 0) {
 		/* Children with a parent-death signal hear of it first. */
@@ -263,7 +269,7 @@ void task_exit_thread(struct task *t)
 				}
 		process_exit_locked(tg);
 	}
-	if (t != tg->leader) {
+	if (!leader) {
 		for (struct task **pp = &tg->threads; *pp; pp = &(*pp)->tg_next)
 			if (*pp == t) {
 				*pp = t->tg_next;
@@ -272,6 +278,8 @@ void task_exit_thread(struct task *t)
 		pid_remove_locked(t);
 		task_put_locked(t);
 	}
+	if (--tg->refs == 0)
+		free(tg);
 	pthread_mutex_unlock(&tasklist_lock);
 	for (int i = 0; i < npdeath; i++) {
 		sig_send_task(pdeath_t[i], pdeath[i], NULL);

@@ -40,7 +40,8 @@ int tmpfs_setxattr(struct dentry *d, const char *name, const void *val, size_t s
 	void *v = malloc(size ? size : 1);
 	if (!v)
 		return -ENOMEM;
-	memcpy(v, val, size);
+	if (size) /* val may be NULL for an empty value */
+		memcpy(v, val, size);
 	int r = 0;
 	pthread_mutex_lock(&ino->sb->lock);
 	struct tmpfs_xattr **p = xfind(ino, name), *x = *p;
