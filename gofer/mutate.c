@@ -39,6 +39,17 @@ static int take_name(char buf[GOFER_NAME_MAX + 1], const void *p, size_t len)
 	return 0;
 }
 
+/* take_name for a request that is its fixed part (fixed bytes) and then
+ * exactly the name, *namelen bytes long (pointed to, so that a short
+ * request is refused before its field is read). */
+static int take_req_name(char buf[GOFER_NAME_MAX + 1], const void *req, size_t fixed, size_t len,
+			 const uint32_t *namelen)
+{
+	if (len < fixed || *namelen != len - fixed)
+		return -EINVAL;
+	return take_name(buf, (const char *)req + fixed, *namelen);
+}
+
 /* The node for name, just made in directory slot dslot: opened O_PATH
  * without following, chowned to uid/gid (the gofer keeps its own ids when
  * it cannot), its response written.  If made_dev/made_ino are set, the name
@@ -57,18 +68,7 @@ static long new_node(struct gofer_server *s, uint32_t dslot, const char *name, u
 	}
 	if (uid != (uint32_t)-1 || gid != (uint32_t)-1)
 		fchownat(fd, "", uid, gid, AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW);
-	char *copy = strdup(name);
-	if (fstat(fd, &st) || !copy) {
-		int e = copy ? errno : ENOMEM;
-		free(copy);
-		close(fd);
-		return -e;
-	}
-	uint32_t exp = d->export_idx;
-	int64_t ns = gofer_node_add(s, fd, gofer_node_id(s, dslot), copy, &st, exp);
-	if (ns < 0)
-		return ns;
-	return gofer_reply_node(s, (uint32_t)ns, &st, resp);
+	return gofer_add_reply(s, fd, dslot, name, resp);
 }
 
 long gofer_do_create(struct gofer_server *s, const void *req, size_t len, void *resp, int *fd_out)
@@ -77,9 +77,7 @@ long gofer_do_create(struct gofer_server *s, const void *req, size_t len, void *
 	char name[GOFER_NAME_MAX + 1];
 	uint32_t slot;
 	int e;
-	if (len < sizeof *q || q->namelen != len - sizeof *q)
-		return -EINVAL;
-	if ((e = take_name(name, q + 1, q->namelen)))
+	if ((e = take_req_name(name, q, sizeof *q, len, &q->namelen)))
 		return e;
 	struct gofer_node *d = mut_dir(s, q->dir, &slot, &e);
 	if (!d)
@@ -116,9 +114,7 @@ long gofer_do_make(struct gofer_server *s, uint32_t type, const void *req, size_
 	char name[GOFER_NAME_MAX + 1];
 	uint32_t slot;
 	int e, r;
-	if (len < sizeof *q || q->namelen != len - sizeof *q)
-		return -EINVAL;
-	if ((e = take_name(name, q + 1, q->namelen)))
+	if ((e = take_req_name(name, q, sizeof *q, len, &q->namelen)))
 		return e;
 	struct gofer_node *d = mut_dir(s, q->dir, &slot, &e);
 	if (!d)
@@ -173,9 +169,7 @@ long gofer_do_link(struct gofer_server *s, const void *req, size_t len, void *re
 	char name[GOFER_NAME_MAX + 1];
 	uint32_t slot;
 	int e;
-	if (len < sizeof *q || q->namelen != len - sizeof *q)
-		return -EINVAL;
-	if ((e = take_name(name, q + 1, q->namelen)))
+	if ((e = take_req_name(name, q, sizeof *q, len, &q->namelen)))
 		return e;
 	struct gofer_node *n = gofer_node_lookup(s, q->node, NULL);
 	if (!n)
@@ -230,9 +224,7 @@ long gofer_do_unlink(struct gofer_server *s, const void *req, size_t len, void *
 	char name[GOFER_NAME_MAX + 1];
 	uint32_t slot;
 	int e;
-	if (len < sizeof *q || q->namelen != len - sizeof *q)
-		return -EINVAL;
-	if ((e = take_name(name, q + 1, q->namelen)))
+	if ((e = take_req_name(name, q, sizeof *q, len, &q->namelen)))
 		return e;
 	if (q->flags & ~(uint32_t)AT_REMOVEDIR)
 		return -EINVAL;

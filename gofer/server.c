@@ -231,11 +231,30 @@ int gofer_check_name(const char *name, size_t len)
 	return 0;
 }
 
+long gofer_add_reply(struct gofer_server *s, int fd, uint32_t dslot, const char *name, void *resp)
+{
+	struct stat st;
+	if (fstat(fd, &st)) {
+		int e = errno;
+		close(fd);
+		return -e;
+	}
+	char *copy = strdup(name);
+	if (!copy) {
+		close(fd);
+		return -ENOMEM;
+	}
+	uint32_t exp = s->nodes[dslot].export_idx; /* before the table may move */
+	int64_t ns = gofer_node_add(s, fd, gofer_node_id(s, dslot), copy, &st, exp);
+	if (ns < 0)
+		return ns;
+	return gofer_reply_node(s, (uint32_t)ns, &st, resp);
+}
+
 static long do_walk(struct gofer_server *s, const void *req, size_t len, void *resp)
 {
 	const struct gofer_walk_req *q = req;
 	uint32_t slot;
-	struct stat st;
 	char name[GOFER_NAME_MAX + 1];
 
 	if (len < sizeof *q || q->namelen != len - sizeof *q)
@@ -253,20 +272,7 @@ static long do_walk(struct gofer_server *s, const void *req, size_t len, void *r
 	int fd = openat(d->fd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st)) {
-		e = errno;
-		close(fd);
-		return -e;
-	}
-	char *copy = strdup(name);
-	if (!copy) {
-		close(fd);
-		return -ENOMEM;
-	}
-	int64_t ns = gofer_node_add(s, fd, gofer_node_id(s, slot), copy, &st, d->export_idx);
-	if (ns < 0)
-		return ns;
-	return gofer_reply_node(s, (uint32_t)ns, &st, resp);
+	return gofer_add_reply(s, fd, slot, name, resp);
 }
 
 static long do_stat(struct gofer_server *s, const void *req, size_t len, void *resp)

@@ -14,6 +14,9 @@ int64_t gofer_node_add(struct gofer_server *s, int fd, uint64_t parent, char *na
 uint64_t gofer_node_id(struct gofer_server *s, uint32_t slot);
 /* Fills a gofer_node_resp for slot. */
 long gofer_reply_node(struct gofer_server *s, uint32_t slot, const struct stat *st, void *resp);
+/* Adds fd (taken; closed on failure), just opened as name in directory
+ * slot dslot, as a node and writes its gofer_node_resp. */
+long gofer_add_reply(struct gofer_server *s, int fd, uint32_t dslot, const char *name, void *resp);
 /* 0 for one real component, else -EINVAL / -ENAMETOOLONG. */
 int gofer_check_name(const char *name, size_t len);
 /* Opens the object node n names again, with flags (O_NOFOLLOW added), via

@@ -132,13 +132,8 @@ static struct task *new_orphan(const struct cred *cred)
 	tg->leader = t;
 	tg->threads = t;
 	tg->nr_threads = 1;
-	if (init) {
-		pthread_mutex_lock(&init->lock);
-		memcpy(tg->rlimits, init->rlimits, sizeof tg->rlimits);
-		tg->oom_score_adj = init->oom_score_adj;
-		tg->oom_score_adj_min = init->oom_score_adj_min;
-		pthread_mutex_unlock(&init->lock);
-	}
+	if (init)
+		tg_inherit_limits(tg, init);
 	tg->all_next = all_tgs;
 	all_tgs = tg;
 	t->tg = tg;

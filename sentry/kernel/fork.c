@@ -123,6 +123,15 @@ static void child_abort(struct task *c, struct sighand *sh, bool own_sh)
 	pthread_mutex_unlock(&tasklist_lock);
 }
 
+void tg_inherit_limits(struct thread_group *tg, struct thread_group *from)
+{
+	pthread_mutex_lock(&from->lock);
+	memcpy(tg->rlimits, from->rlimits, sizeof tg->rlimits);
+	tg->oom_score_adj = from->oom_score_adj;
+	tg->oom_score_adj_min = from->oom_score_adj_min;
+	pthread_mutex_unlock(&from->lock);
+}
+
 long task_clone(struct task *parent, uint64_t flags, uint64_t stack, uint64_t ptid, uint64_t ctid,
 		uint64_t tls, int exit_signal)
 {
@@ -239,11 +248,9 @@ long task_clone(struct task *parent, uint64_t flags, uint64_t stack, uint64_t pt
 		tg->sid = ptg->sid;
 		tg->has_tty = ptg->has_tty;
 		tg->exit_signal = exit_signal;
+		tg_inherit_limits(tg, ptg);
 		pthread_mutex_lock(&ptg->lock);
-		memcpy(tg->rlimits, ptg->rlimits, sizeof tg->rlimits);
 		memcpy(tg->comm, ptg->comm, sizeof tg->comm);
-		tg->oom_score_adj = ptg->oom_score_adj;
-		tg->oom_score_adj_min = ptg->oom_score_adj_min;
 		pthread_mutex_unlock(&ptg->lock);
 		tg->all_next = all_tgs;
 		all_tgs = tg;

@@ -12,6 +12,9 @@ int pid_alloc_locked(void);
 void pid_insert_locked(struct task *t);
 void pid_remove_locked(struct task *t);
 void task_put_locked(struct task *t);
+/* fork.c: gives new process tg the resource limits and OOM score (and its
+ * floor) of from, under from's lock. */
+void tg_inherit_limits(struct thread_group *tg, struct thread_group *from);
 
 /* exit.c */
 /* Leaves the thread: releases what it holds, updates the tree, notifies

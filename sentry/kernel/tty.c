@@ -34,6 +34,24 @@ static bool pgrp_in_session(int pgid, int sid)
 	return false;
 }
 
+/* TIOCSPGRP's checks of the new foreground group pgid in session sid
+ * (tasklist_lock held): 0, -EINVAL or -EPERM. */
+static long fg_pgrp_check(int pgid, int sid)
+{
+	if (pgid < 0)
+		return -EINVAL;
+	return pgrp_in_session(pgid, sid) ? 0 : -EPERM;
+}
+
+/* A job-control ioctl's result r: the getters also copy their value v
+ * out to arg. */
+static long jobctl_result(struct task *t, unsigned cmd, uint64_t arg, long r, int v)
+{
+	if (!r && (cmd == TIOCGPGRP || cmd == TIOCGSID) && mm_copy_out(t->mm, arg, &v, sizeof v))
+		return -EFAULT;
+	return r;
+}
+
 /* The live session c controls, or NULL (tasklist_lock held). */
 static struct thread_group *ctl_session(struct tty_ctl *c)
 {
@@ -103,11 +121,7 @@ bool tty_jobctl_ioctl(struct task *t, unsigned cmd, uint64_t arg, long *ret)
 	case TIOCSPGRP:
 		if (!s)
 			r = -ENOTTY;
-		else if (v < 0)
-			r = -EINVAL;
-		else if (!pgrp_in_session(v, s->tgid))
-			r = -EPERM;
-		else
+		else if (!(r = fg_pgrp_check(v, s->tgid)))
 			s->tty_fg_pgid = v;
 		break;
 	case TIOCSCTTY:
@@ -128,9 +142,7 @@ bool tty_jobctl_ioctl(struct task *t, unsigned cmd, uint64_t arg, long *ret)
 		break;
 	}
 	pthread_mutex_unlock(&tasklist_lock);
-	if (!r && (cmd == TIOCGPGRP || cmd == TIOCGSID) && mm_copy_out(t->mm, arg, &v, sizeof v))
-		r = -EFAULT;
-	*ret = r;
+	*ret = jobctl_result(t, cmd, arg, r, v);
 	return true;
 }
 
@@ -208,11 +220,7 @@ bool tty_ctl_ioctl(struct tty_ctl *c, struct task *t, bool master, unsigned cmd,
 	case TIOCSPGRP:
 		if (!mine)
 			r = -ENOTTY;
-		else if (v < 0)
-			r = -EINVAL;
-		else if (!pgrp_in_session(v, s->tgid))
-			r = -EPERM;
-		else
+		else if (!(r = fg_pgrp_check(v, s->tgid)))
 			c->fg_pgid = v;
 		break;
 	case TIOCSCTTY:
@@ -243,9 +251,7 @@ bool tty_ctl_ioctl(struct tty_ctl *c, struct task *t, bool master, unsigned cmd,
 		sig_send_pgrp(hup_pgid, SIGHUP, NULL);
 		sig_send_pgrp(hup_pgid, SIGCONT, NULL);
 	}
-	if (!r && (cmd == TIOCGPGRP || cmd == TIOCGSID) && mm_copy_out(t->mm, arg, &v, sizeof v))
-		r = -EFAULT;
-	*ret = r;
+	*ret = jobctl_result(t, cmd, arg, r, v);
 	return true;
 }
 

@@ -382,14 +382,8 @@ DEFINE_SYSCALL(close_range, R_INT, A_UINT, A_UINT, A_HEX)
 
 /* ---- read and write ---- */
 
-#define RW_IOVS 256
-
-/* Translates application buffers into sentry iovecs over the memory file.
- * uiov/ucnt describe the application's segments (sentry copies); returns
- * the number of host iovecs, or -EFAULT.  Stops early (a short transfer)
- * when RW_IOVS are not enough. */
-static int build_iov(struct task *t, const struct iovec *uiov, int ucnt, bool to_app,
-		     struct iovec *iov)
+int iov_from_app(struct task *t, const struct iovec *uiov, int ucnt, bool to_app,
+		 struct iovec *iov)
 {
 	int n = 0;
 	size_t total = 0;
@@ -415,8 +409,7 @@ static int build_iov(struct task *t, const struct iovec *uiov, int ucnt, bool to
 	return n;
 }
 
-/* Checks fd for reading (write false) or writing and returns it. */
-static long rw_file(struct task *t, int fd, bool write, struct file **out)
+long file_for_io(struct task *t, int fd, bool write, struct file **out)
 {
 	struct file *f = fget(t, fd);
 	if (!f)
@@ -426,6 +419,17 @@ static long rw_file(struct task *t, int fd, bool write, struct file **out)
 		file_put(f);
 		return -EBADF;
 	}
+	*out = f;
+	return 0;
+}
+
+/* file_for_io, and the file must have the op (else -EINVAL). */
+static long rw_file(struct task *t, int fd, bool write, struct file **out)
+{
+	struct file *f;
+	long r = file_for_io(t, fd, write, &f);
+	if (r)
+		return r;
 	if (write ? !f->ops->write : !f->ops->read) {
 		file_put(f);
 		return -EINVAL;
@@ -442,7 +446,7 @@ static long do_rw(struct task *t, int fd, const struct iovec *uiov, int ucnt, in
 	long r = rw_file(t, fd, write, &f);
 	if (r)
 		return r;
-	int n = build_iov(t, uiov, ucnt, !write, iov);
+	int n = iov_from_app(t, uiov, ucnt, !write, iov);
 	if (n < 0) {
 		/* A directory says EISDIR before the buffer is looked at. */
 		if (!write && f->dentry && S_ISDIR(f->dentry->st.st_mode))
@@ -484,15 +488,10 @@ DEFINE_SYSCALL(pwrite64, R_INT, A_FD, A_BUFIN, A_UINT, A_INT)
 	return rw_single(t, a, (int64_t)a[3], true);
 }
 
-#ifndef UIO_MAXIOV
-#define UIO_MAXIOV 1024
-#endif
-
-/* Copies and checks the application's iovec array into uiov. */
-static long iov_in(struct task *t, uint64_t uaddr, uint64_t cnt, struct iovec *uiov)
+long iov_array_in(struct task *t, uint64_t uaddr, uint64_t cnt, struct iovec *uiov, int too_many)
 {
 	if (cnt > UIO_MAXIOV)
-		return -EINVAL;
+		return -too_many;
 	if (cnt && mm_copy_in(t->mm, uiov, uaddr, cnt * sizeof *uiov))
 		return -EFAULT;
 	for (uint64_t i = 0; i < cnt; i++)
@@ -510,7 +509,7 @@ static long rw_vec(struct task *t, const uint64_t *a, int64_t off, bool write)
 	if (r)
 		return r;
 	file_put(f);
-	r = iov_in(t, a[1], a[2], uiov);
+	r = iov_array_in(t, a[1], a[2], uiov, EINVAL);
 	if (r)
 		return r;
 	return do_rw(t, (int)a[0], uiov, (int)a[2], off, write);

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/resource.h>
+#include <sys/uio.h>
 
 #include "sentry/kernel/fdtable.h"
 #include "sentry/kernel/task.h"
@@ -13,6 +14,11 @@
 
 /* Linux's cap on one read/write: INT_MAX rounded down to a page. */
 #define MAX_RW_COUNT 0x7ffff000L
+/* Host iovecs one transfer builds at most: more makes it short. */
+#define RW_IOVS 256
+#ifndef UIO_MAXIOV
+#define UIO_MAXIOV 1024
+#endif
 
 static inline int nofile_limit(struct task *t)
 {
@@ -47,3 +53,16 @@ int dirfd_start(struct task *t, int dirfd, struct dentry **out);
 /* fcntl's record-lock commands (F_SETLK, F_SETLKW, F_GETLK and the F_OFD_
  * ones) on f, with arg the application's struct flock (sys_lock.c). */
 long fcntl_lock(struct task *t, struct file *f, int cmd, uint64_t arg);
+/* fd opened for reading (write false) or writing: a new reference, or
+ * -EBADF (also for O_PATH files). */
+long file_for_io(struct task *t, int fd, bool write, struct file **out);
+/* Copies the application's array of cnt iovecs into uiov and checks the
+ * lengths; more than UIO_MAXIOV gets -too_many (readv says EINVAL,
+ * sendmsg EMSGSIZE). */
+long iov_array_in(struct task *t, uint64_t uaddr, uint64_t cnt, struct iovec *uiov, int too_many);
+/* Translates application buffers (uiov/ucnt, in sentry memory) into at
+ * most RW_IOVS host iovecs over the memory file (to_app: they will be
+ * written), capped at MAX_RW_COUNT bytes; their number, or -EFAULT when
+ * not even the first byte is mapped.  Stops early (a short transfer). */
+int iov_from_app(struct task *t, const struct iovec *uiov, int ucnt, bool to_app,
+		 struct iovec *iov);

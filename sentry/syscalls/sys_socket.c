@@ -14,11 +14,7 @@
 #include "sentry/syscalls/sys_file.h"
 #include "sentry/syscalls/syscalls.h"
 
-#define SOCK_IOVS 256
 #define SOCK_MAX_CONTROL 65536 /* well above net.core.optmem_max */
-#ifndef UIO_MAXIOV
-#define UIO_MAXIOV 1024
-#endif
 #define NPROTO 46
 
 /* The socket at fd (a new reference): -EBADF or -ENOTSOCK. */
@@ -124,7 +120,9 @@ static long addr_out(struct task *t, uint64_t uaddr, uint64_t ulen, const struct
 	return mm_copy_out(t->mm, ulen, &l, sizeof l) ? -EFAULT : 0;
 }
 
-DEFINE_SYSCALL(bind, R_INT, A_FD, A_PTR, A_UINT)
+/* bind and connect: op on the socket a[0] with the address (a[1], a[2]). */
+static long with_addr(struct task *t, const uint64_t *a,
+		      int (*op)(struct task *, struct file *, const struct sockaddr_un *, socklen_t))
 {
 	struct file *f;
 	struct sockaddr_un sa;
@@ -132,23 +130,14 @@ DEFINE_SYSCALL(bind, R_INT, A_FD, A_PTR, A_UINT)
 	if (r)
 		return r;
 	if (!(r = addr_in(t, a[1], a[2], &sa)))
-		r = usock_bind(t, f, &sa, (socklen_t)a[2]);
+		r = op(t, f, &sa, (socklen_t)a[2]);
 	file_put(f);
 	return r;
 }
 
-DEFINE_SYSCALL(connect, R_INT, A_FD, A_PTR, A_UINT)
-{
-	struct file *f;
-	struct sockaddr_un sa;
-	long r = sock_get(t, (int)a[0], &f);
-	if (r)
-		return r;
-	if (!(r = addr_in(t, a[1], a[2], &sa)))
-		r = usock_connect(t, f, &sa, (socklen_t)a[2]);
-	file_put(f);
-	return r;
-}
+DEFINE_SYSCALL(bind, R_INT, A_FD, A_PTR, A_UINT) { return with_addr(t, a, usock_bind); }
+
+DEFINE_SYSCALL(connect, R_INT, A_FD, A_PTR, A_UINT) { return with_addr(t, a, usock_connect); }
 
 DEFINE_SYSCALL(listen, R_INT, A_FD, A_INT)
 {
@@ -217,46 +206,6 @@ DEFINE_SYSCALL(shutdown, R_INT, A_FD, A_INT)
 }
 
 /* ---- messages ---- */
-
-/* Application buffers to sentry iovecs (to_app: they will be written). */
-static long build_iov(struct task *t, const struct iovec *uiov, int ucnt, bool to_app,
-		      struct iovec *iov)
-{
-	int n = 0;
-	size_t total = 0;
-	for (int i = 0; i < ucnt && n < SOCK_IOVS; i++) {
-		size_t len = uiov[i].iov_len;
-		if (total + len > MAX_RW_COUNT)
-			len = MAX_RW_COUNT - total;
-		if (!len)
-			continue;
-		size_t done = 0;
-		int r = mm_iov(t->mm, (uint64_t)(uintptr_t)uiov[i].iov_base, len, to_app, iov + n,
-			       SOCK_IOVS - n, &done);
-		if (r < 0)
-			return n ? n : r;
-		size_t got = 0;
-		for (int j = 0; j < r; j++)
-			got += iov[n + j].iov_len;
-		n += r;
-		total += got;
-		if (got < len || total >= MAX_RW_COUNT)
-			break;
-	}
-	return n;
-}
-
-static long uiov_in(struct task *t, uint64_t uaddr, uint64_t cnt, struct iovec *uiov)
-{
-	if (cnt > UIO_MAXIOV)
-		return -EMSGSIZE;
-	if (cnt && mm_copy_in(t->mm, uiov, uaddr, cnt * sizeof *uiov))
-		return -EFAULT;
-	for (uint64_t i = 0; i < cnt; i++)
-		if ((ssize_t)uiov[i].iov_len < 0)
-			return -EINVAL;
-	return 0;
-}
 
 /* Parses the control messages of a send into m (files referenced). */
 static long control_in(struct task *t, const struct msghdr *h, struct usock_msg *m)
@@ -341,20 +290,41 @@ static void put_files(struct usock_msg *m)
 	m->nfiles = 0;
 }
 
-/* One sendmsg of h (copied in); its iovec array uiov is in sentry memory
- * when given, else read from h->msg_iov. */
+/* h's iovec array into uiov: kiov when the caller has it in sentry
+ * memory, else read from the application at h->msg_iov. */
+static long msg_iov_in(struct task *t, const struct msghdr *h, const struct iovec *kiov,
+		       struct iovec *uiov)
+{
+	if (!kiov)
+		return iov_array_in(t, (uint64_t)(uintptr_t)h->msg_iov, h->msg_iovlen, uiov,
+				    EMSGSIZE);
+	memcpy(uiov, kiov, h->msg_iovlen * sizeof *uiov);
+	return 0;
+}
+
+/* Points m at the application's buffers uiov, as host iovecs in iov. */
+static long msg_bufs(struct task *t, struct usock_msg *m, const struct iovec *uiov, int cnt,
+		     bool to_app, struct iovec *iov)
+{
+	int n = iov_from_app(t, uiov, cnt, to_app, iov);
+	if (n < 0)
+		return n;
+	m->iov = iov;
+	m->iovcnt = n;
+	return 0;
+}
+
+/* One sendmsg of h (copied in); its iovec array as msg_iov_in takes it. */
 static long send_one(struct task *t, struct file *f, struct msghdr *h, int flags,
 		     const struct iovec *kiov)
 {
-	struct iovec uiov[UIO_MAXIOV], iov[SOCK_IOVS];
+	struct iovec uiov[UIO_MAXIOV], iov[RW_IOVS];
 	struct sockaddr_un sa;
 	struct usock_msg *m = calloc(1, sizeof *m);
 	long r;
 	if (!m)
 		return -ENOMEM;
-	if (kiov)
-		memcpy(uiov, kiov, h->msg_iovlen * sizeof *uiov);
-	else if ((r = uiov_in(t, (uint64_t)(uintptr_t)h->msg_iov, h->msg_iovlen, uiov)))
+	if ((r = msg_iov_in(t, h, kiov, uiov)))
 		goto out;
 	if (h->msg_name && h->msg_namelen) {
 		if ((r = addr_in(t, (uint64_t)(uintptr_t)h->msg_name, h->msg_namelen, &sa)))
@@ -362,13 +332,8 @@ static long send_one(struct task *t, struct file *f, struct msghdr *h, int flags
 		m->addr = &sa;
 		m->addrlen = h->msg_namelen;
 	}
-	long n = build_iov(t, uiov, (int)h->msg_iovlen, false, iov);
-	if (n < 0) {
-		r = n;
+	if ((r = msg_bufs(t, m, uiov, (int)h->msg_iovlen, false, iov)))
 		goto out;
-	}
-	m->iov = iov;
-	m->iovcnt = (int)n;
 	if ((r = control_in(t, h, m)))
 		goto out;
 	r = usock_sendmsg(t, f, m, flags);
@@ -439,24 +404,20 @@ static long control_out(struct task *t, struct msghdr *h, struct usock_msg *m, i
 	return r;
 }
 
-/* One recvmsg into h (copied in; its lengths and flags updated). */
-static long recv_one(struct task *t, struct file *f, struct msghdr *h, int flags)
+/* One recvmsg into h (copied in; its lengths and flags updated); its
+ * iovec array as for send_one. */
+static long recv_one(struct task *t, struct file *f, struct msghdr *h, int flags,
+		     const struct iovec *kiov)
 {
-	struct iovec uiov[UIO_MAXIOV], iov[SOCK_IOVS];
+	struct iovec uiov[UIO_MAXIOV], iov[RW_IOVS];
 	struct sockaddr_un sa;
 	struct usock_msg *m = calloc(1, sizeof *m);
 	long r;
 	if (!m)
 		return -ENOMEM;
-	if ((r = uiov_in(t, (uint64_t)(uintptr_t)h->msg_iov, h->msg_iovlen, uiov)))
+	if ((r = msg_iov_in(t, h, kiov, uiov)) ||
+	    (r = msg_bufs(t, m, uiov, (int)h->msg_iovlen, true, iov)))
 		goto out;
-	long n = build_iov(t, uiov, (int)h->msg_iovlen, true, iov);
-	if (n < 0) {
-		r = n;
-		goto out;
-	}
-	m->iov = iov;
-	m->iovcnt = (int)n;
 	memset(&sa, 0, sizeof sa);
 	m->addr = &sa;
 	r = usock_recvmsg(t, f, m, flags);
@@ -512,9 +473,10 @@ DEFINE_SYSCALL(recvfrom, R_INT, A_FD, A_BUFOUT, A_UINT, A_HEX, A_PTR, A_PTR)
 		return r;
 	size_t len = a[2] > MAX_RW_COUNT ? MAX_RW_COUNT : a[2];
 	struct iovec u = {.iov_base = (void *)(uintptr_t)a[1], .iov_len = len};
-	struct sockaddr_un sa;
+	/* The address length is value-result: a msghdr's namelen. */
+	bool want_addr = a[4] && a[5];
 	int have = 0;
-	if (a[4] && a[5] && mm_copy_in(t->mm, &have, a[5], sizeof have)) {
+	if (want_addr && mm_copy_in(t->mm, &have, a[5], sizeof have)) {
 		file_put(f);
 		return -EFAULT;
 	}
@@ -522,32 +484,15 @@ DEFINE_SYSCALL(recvfrom, R_INT, A_FD, A_BUFOUT, A_UINT, A_HEX, A_PTR, A_PTR)
 		file_put(f);
 		return -EINVAL;
 	}
-	struct usock_msg *m = calloc(1, sizeof *m);
-	struct iovec iov[SOCK_IOVS];
-	if (!m) {
-		file_put(f);
-		return -ENOMEM;
-	}
-	long n = build_iov(t, &u, 1, true, iov);
-	if (n < 0) {
-		r = n;
-		goto out;
-	}
-	m->iov = iov;
-	m->iovcnt = (int)n;
-	memset(&sa, 0, sizeof sa);
-	m->addr = &sa;
-	r = usock_recvmsg(t, f, m, (int)a[3]);
-	if (r >= 0 && a[4] && a[5]) {
-		socklen_t alen = m->addrlen;
-		size_t k = (size_t)have < alen ? (size_t)have : alen;
-		int l = (int)alen;
-		if ((k && mm_copy_out(t->mm, a[4], &sa, k)) || mm_copy_out(t->mm, a[5], &l, sizeof l))
+	struct msghdr h = {.msg_iov = &u, .msg_iovlen = 1,
+			   .msg_name = want_addr ? (void *)(uintptr_t)a[4] : NULL,
+			   .msg_namelen = (socklen_t)have};
+	r = recv_one(t, f, &h, (int)a[3], &u);
+	if (r >= 0 && want_addr) {
+		int l = (int)h.msg_namelen;
+		if (mm_copy_out(t->mm, a[5], &l, sizeof l))
 			r = -EFAULT;
 	}
-out:
-	put_files(m);
-	free(m);
 	file_put(f);
 	return r;
 }
@@ -591,7 +536,7 @@ DEFINE_SYSCALL(recvmsg, R_INT, A_FD, A_PTR, A_HEX)
 		file_put(f);
 		return -EFAULT;
 	}
-	r = recv_one(t, f, &h, (int)a[2]);
+	r = recv_one(t, f, &h, (int)a[2], NULL);
 	if (r >= 0) {
 		long e = msghdr_out(t, a[1], &h);
 		if (e)
@@ -656,7 +601,7 @@ DEFINE_SYSCALL(recvmmsg, R_INT, A_FD, A_PTR, A_UINT, A_HEX, A_PTR)
 			r = -EFAULT;
 			break;
 		}
-		r = recv_one(t, f, &mh.msg_hdr, flags & ~MSG_WAITFORONE);
+		r = recv_one(t, f, &mh.msg_hdr, flags & ~MSG_WAITFORONE, NULL);
 		if (r < 0)
 			break;
 		unsigned len = (unsigned)r;

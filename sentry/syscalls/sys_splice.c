@@ -24,21 +24,6 @@
 /* One step's buffer: a pipe's default capacity. */
 #define CHUNK 65536
 
-/* fd for reading (write false) or writing: a reference, or -EBADF. */
-static long io_file(struct task *t, int fd, bool write, struct file **out)
-{
-	struct file *f = fget(t, fd);
-	if (!f)
-		return -EBADF;
-	int acc = f->flags & O_ACCMODE;
-	if (file_is_path(f) || (write ? acc == O_RDONLY : acc == O_WRONLY)) {
-		file_put(f);
-		return -EBADF;
-	}
-	*out = f;
-	return 0;
-}
-
 static void put2(struct file *a, struct file *b)
 {
 	file_put(a);
@@ -165,9 +150,9 @@ DEFINE_SYSCALL(splice, R_INT, A_FD, A_PTR, A_FD, A_PTR, A_UINT, A_HEX)
 		return -EINVAL;
 	if (!len)
 		return 0;
-	if ((r = io_file(t, fdin, false, &in)))
+	if ((r = file_for_io(t, fdin, false, &in)))
 		return r;
-	if ((r = io_file(t, fdout, true, &out))) {
+	if ((r = file_for_io(t, fdout, true, &out))) {
 		file_put(in);
 		return r;
 	}
@@ -218,9 +203,9 @@ DEFINE_SYSCALL(tee, R_INT, A_FD, A_FD, A_UINT, A_HEX)
 		return -EINVAL;
 	if (!len)
 		return 0;
-	if ((r = io_file(t, (int)a[0], false, &in)))
+	if ((r = file_for_io(t, (int)a[0], false, &in)))
 		return r;
-	if ((r = io_file(t, (int)a[1], true, &out))) {
+	if ((r = file_for_io(t, (int)a[1], true, &out))) {
 		file_put(in);
 		return r;
 	}
@@ -298,9 +283,9 @@ static long do_sendfile(struct task *t, int outfd, int infd, uint64_t uoff, size
 	struct file *in, *out;
 	int64_t off = 0;
 	long r;
-	if ((r = io_file(t, infd, false, &in)))
+	if ((r = file_for_io(t, infd, false, &in)))
 		return r;
-	if ((r = io_file(t, outfd, true, &out))) {
+	if ((r = file_for_io(t, outfd, true, &out))) {
 		file_put(in);
 		return r;
 	}

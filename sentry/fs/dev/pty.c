@@ -169,22 +169,28 @@ static ssize_t master_read(struct file *f, const struct iovec *iov, int iovcnt, 
 	return ret;
 }
 
-static ssize_t master_write(struct file *f, const struct iovec *iov, int iovcnt, int64_t off)
+/* Writes iov through the line discipline, sleeping for room: a master's
+ * bytes are the slave's input (the signals they raise added to *sigs), a
+ * slave's its output, which fails with EIO once hung up. */
+static ssize_t pty_write(struct file *f, const struct iovec *iov, int iovcnt, bool master,
+			 uint64_t *sigs)
 {
 	struct pty *p = f->priv;
 	size_t total = iov_total(iov, iovcnt), done = 0;
-	uint64_t sigs = 0;
 	ssize_t ret = 0;
 	int i = 0;
 	size_t io = 0;
-	if (!total)
-		return 0;
 	pthread_mutex_lock(&p->lock);
 	for (;;) {
+		if (!master && p->hung_up) {
+			ret = done ? (ssize_t)done : -EIO;
+			break;
+		}
 		while (i < iovcnt) {
 			size_t left = iov[i].iov_len - io;
-			size_t k = ld_receive(&p->ld, (const uint8_t *)iov[i].iov_base + io, left,
-					      &sigs);
+			const uint8_t *src = (const uint8_t *)iov[i].iov_base + io;
+			size_t k = master ? ld_receive(&p->ld, src, left, sigs)
+					  : ld_output(&p->ld, src, left);
 			done += k;
 			io += k;
 			if (k < left)
@@ -201,13 +207,22 @@ static ssize_t master_write(struct file *f, const struct iovec *iov, int iovcnt,
 			ret = done ? (ssize_t)done : -EAGAIN;
 			break;
 		}
-		if (pty_wait(p, EV_OUT, NULL)) {
+		if (pty_wait(p, master ? EV_OUT : EV_OUT | POLLHUP, NULL)) {
 			ret = done ? (ssize_t)done : -ERESTARTSYS;
 			break;
 		}
 	}
 	pthread_mutex_unlock(&p->lock);
-	send_sigs(p, sigs);
+	return ret;
+}
+
+static ssize_t master_write(struct file *f, const struct iovec *iov, int iovcnt, int64_t off)
+{
+	uint64_t sigs = 0;
+	if (!iov_total(iov, iovcnt))
+		return 0;
+	ssize_t ret = pty_write(f, iov, iovcnt, true, &sigs);
+	send_sigs(f->priv, sigs);
 	return ret;
 }
 
@@ -330,10 +345,6 @@ static ssize_t slave_write(struct file *f, const struct iovec *iov, int iovcnt, 
 {
 	struct pty *p = f->priv;
 	struct task *t = task_current();
-	size_t total = iov_total(iov, iovcnt), done = 0;
-	ssize_t ret = 0;
-	int i = 0;
-	size_t io = 0;
 
 	pthread_mutex_lock(&p->lock);
 	bool tostop = p->ld.tio.c_lflag & TOSTOP;
@@ -343,38 +354,7 @@ static ssize_t slave_write(struct file *f, const struct iovec *iov, int iovcnt, 
 		if (r)
 			return r;
 	}
-	pthread_mutex_lock(&p->lock);
-	for (;;) {
-		if (p->hung_up) {
-			ret = done ? (ssize_t)done : -EIO;
-			break;
-		}
-		while (i < iovcnt) {
-			size_t left = iov[i].iov_len - io;
-			size_t k = ld_output(&p->ld, (const uint8_t *)iov[i].iov_base + io, left);
-			done += k;
-			io += k;
-			if (k < left)
-				break;
-			i++;
-			io = 0;
-		}
-		waitq_wake(&p->wq, EV_IN);
-		if (done == total) {
-			ret = (ssize_t)done;
-			break;
-		}
-		if (f->flags & O_NONBLOCK) {
-			ret = done ? (ssize_t)done : -EAGAIN;
-			break;
-		}
-		if (pty_wait(p, EV_OUT | POLLHUP, NULL)) {
-			ret = done ? (ssize_t)done : -ERESTARTSYS;
-			break;
-		}
-	}
-	pthread_mutex_unlock(&p->lock);
-	return ret;
+	return pty_write(f, iov, iovcnt, false, NULL);
 }
 
 static uint32_t slave_poll(struct file *f, struct poll_table *pt, uint32_t events)
@@ -482,21 +462,33 @@ static void slave_leave(struct pty *p)
 	pthread_mutex_unlock(&p->lock);
 }
 
+/* A new slave file on d for p (peer: allowed while p is locked), counted
+ * and with a reference: 0, -EIO or -ENOMEM. */
+static int slave_open(struct pty *p, struct dentry *d, int flags, bool peer, struct file **out)
+{
+	int r = slave_enter(p, peer);
+	if (r)
+		return r;
+	struct file *f = slave_file(p, d, flags);
+	if (!f) {
+		slave_leave(p);
+		return -ENOMEM;
+	}
+	*out = f;
+	return 0;
+}
+
 static long open_peer(struct pty *p, struct task *t, uint64_t arg)
 {
 	int flags = (int)arg;
 	if (flags & ~(O_ACCMODE | O_NOCTTY | O_NONBLOCK | O_CLOEXEC))
 		return -EINVAL;
-	int r = slave_enter(p, true);
+	struct dentry *d = devpts_node(p->index);
+	struct file *f;
+	int r = slave_open(p, d, flags, true, &f);
+	dentry_put(d);
 	if (r)
 		return r;
-	struct dentry *d = devpts_node(p->index);
-	struct file *f = slave_file(p, d, flags);
-	dentry_put(d);
-	if (!f) {
-		slave_leave(p);
-		return -ENOMEM;
-	}
 	uint64_t l = t->tg->rlimits[RLIMIT_NOFILE].cur;
 	int fd = fd_install(t->files, f, flags & O_CLOEXEC, 0, l > (1 << 20) ? 1 << 20 : (int)l);
 	file_put(f);
@@ -724,19 +716,10 @@ int pty_open_slave(struct dentry *d, int index, int flags, struct file **out)
 	struct pty *p = pty_find(index);
 	if (!p)
 		return -EIO;
-	int r = slave_enter(p, false);
-	if (!r) {
-		struct file *f = slave_file(p, d, flags);
-		if (!f) {
-			slave_leave(p);
-			r = -ENOMEM;
-		} else {
-			*out = f;
-			struct task *t = task_current();
-			if (t && !(flags & O_NOCTTY))
-				tty_open_acquire(&p->ctl, t);
-		}
-	}
+	int r = slave_open(p, d, flags, false, out);
+	struct task *t = task_current();
+	if (!r && t && !(flags & O_NOCTTY))
+		tty_open_acquire(&p->ctl, t);
 	pty_put(p);
 	return r;
 }
@@ -744,16 +727,7 @@ int pty_open_slave(struct dentry *d, int index, int flags, struct file **out)
 int pty_open_ctty(struct tty_ctl *c, struct dentry *d, int flags, struct file **out)
 {
 	struct pty *p = pty_of(c);
-	int r = slave_enter(p, true);
-	if (!r) {
-		struct file *f = slave_file(p, d, flags);
-		if (!f) {
-			slave_leave(p);
-			r = -ENOMEM;
-		} else {
-			*out = f;
-		}
-	}
+	int r = slave_open(p, d, flags, true, out);
 	pty_put(p);
 	return r;
 }

@@ -305,6 +305,20 @@ static long send_named(struct gofer_client *c, const void *fixed, size_t flen, c
 	return n;
 }
 
+/* send_named for a request answered with a node: its id and attributes. */
+static int send_named_node(struct gofer_client *c, const void *fixed, size_t flen, const char *a,
+			   size_t al, const void *b, size_t bl, uint64_t *node, struct stat *st,
+			   int *fd)
+{
+	struct gofer_node_resp r;
+	long n = send_named(c, fixed, flen, a, al, b, bl, &r, sizeof r, sizeof r, fd);
+	if (n < 0)
+		return (int)n;
+	*node = r.node;
+	stat_from(st, &r.st);
+	return 0;
+}
+
 static int make_op(struct gofer_client *c, uint32_t type, uint64_t dir, const char *name,
 		   int flags, mode_t mode, uid_t uid, gid_t gid, uint64_t *node, struct stat *st,
 		   int *fd)
@@ -315,17 +329,11 @@ static int make_op(struct gofer_client *c, uint32_t type, uint64_t dir, const ch
 				   .mode = mode,
 				   .uid = uid,
 				   .gid = gid};
-	struct gofer_node_resp r;
 	size_t l = strlen(name);
 	if (l > GOFER_NAME_MAX)
 		return -ENAMETOOLONG;
 	q.namelen = (uint32_t)l;
-	long n = send_named(c, &q, sizeof q, name, l, NULL, 0, &r, sizeof r, sizeof r, fd);
-	if (n < 0)
-		return (int)n;
-	*node = r.node;
-	stat_from(st, &r.st);
-	return 0;
+	return send_named_node(c, &q, sizeof q, name, l, NULL, 0, node, st, fd);
 }
 
 int gofer_create(struct gofer_client *c, uint64_t dir, const char *name, int flags, mode_t mode,
@@ -358,35 +366,23 @@ int gofer_symlink(struct gofer_client *c, uint64_t dir, const char *name, const 
 		  uid_t uid, gid_t gid, uint64_t *node, struct stat *st)
 {
 	struct gofer_symlink_req q = {.h.type = GOFER_T_SYMLINK, .dir = dir, .uid = uid, .gid = gid};
-	struct gofer_node_resp r;
 	size_t l = strlen(name), tl = strlen(target);
 	if (l > GOFER_NAME_MAX || tl > GOFER_LINK_MAX)
 		return -ENAMETOOLONG;
 	q.namelen = (uint32_t)l;
 	q.targetlen = (uint32_t)tl;
-	long n = send_named(c, &q, sizeof q, name, l, target, tl, &r, sizeof r, sizeof r, NULL);
-	if (n < 0)
-		return (int)n;
-	*node = r.node;
-	stat_from(st, &r.st);
-	return 0;
+	return send_named_node(c, &q, sizeof q, name, l, target, tl, node, st, NULL);
 }
 
 int gofer_link(struct gofer_client *c, uint64_t node, uint64_t dir, const char *name,
 	       uint64_t *newnode, struct stat *st)
 {
 	struct gofer_link_req q = {.h.type = GOFER_T_LINK, .node = node, .dir = dir};
-	struct gofer_node_resp r;
 	size_t l = strlen(name);
 	if (l > GOFER_NAME_MAX)
 		return -ENAMETOOLONG;
 	q.namelen = (uint32_t)l;
-	long n = send_named(c, &q, sizeof q, name, l, NULL, 0, &r, sizeof r, sizeof r, NULL);
-	if (n < 0)
-		return (int)n;
-	*newnode = r.node;
-	stat_from(st, &r.st);
-	return 0;
+	return send_named_node(c, &q, sizeof q, name, l, NULL, 0, newnode, st, NULL);
 }
 
 int gofer_unlink(struct gofer_client *c, uint64_t dir, const char *name, int flags)
@@ -419,13 +415,8 @@ int gofer_rename(struct gofer_client *c, uint64_t odir, const char *oname, uint6
 int gofer_setattr(struct gofer_client *c, const struct gofer_setattr_req *q0, struct stat *st)
 {
 	struct gofer_setattr_req q = *q0;
-	struct gofer_node_resp r;
 	q.h.type = GOFER_T_SETATTR;
-	long n = transact(c, &q, sizeof q, &r, sizeof r, sizeof r, NULL);
-	if (n < 0)
-		return (int)n;
-	stat_from(st, &r.st);
-	return 0;
+	return node_op(c, &q, sizeof q, NULL, st);
 }
 
 int gofer_statfs(struct gofer_client *c, uint64_t node, struct statfs *sf)

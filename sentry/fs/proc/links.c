@@ -288,7 +288,10 @@ static const struct dentry_ops fd_link_ops = {
     .release = node_release,
 };
 
-static int fd_dir_lookup(struct dentry *dir, const char *name, struct dentry **out)
+/* fd/ and fdinfo/ list the same open fds: ent is NULL for fd/'s links,
+ * fdinfo/'s entry for its files. */
+static int fds_lookup(struct dentry *dir, const char *name, const struct proc_entry *ent,
+		      struct dentry **out)
 {
 	struct proc_node *n = dir->fsdata;
 	int fd = proc_parse_num(name);
@@ -298,18 +301,18 @@ static int fd_dir_lookup(struct dentry *dir, const char *name, struct dentry **o
 	int r = node_file(n, fd, &f);
 	if (r)
 		return r;
-	mode_t mode = link_mode(f);
+	mode_t mode = ent ? ent->mode : link_mode(f);
 	file_put(f);
-	struct proc_node c = {.tgid = n->tgid, .tid = n->tid, .fd = fd};
-	struct dentry *d =
-	    proc_dentry_new(dir, name, mode, &fd_link_ops, &c, dir->st.st_uid, dir->st.st_gid);
+	struct proc_node c = {.ent = ent, .tgid = n->tgid, .tid = n->tid, .fd = fd};
+	struct dentry *d = proc_dentry_new(dir, name, mode, ent ? ent->ops : &fd_link_ops, &c,
+					   dir->st.st_uid, dir->st.st_gid);
 	if (!d)
 		return -ENOMEM;
 	*out = d;
 	return 0;
 }
 
-static int fd_dir_readdir(struct dentry *dir, struct synth_dirbuf *db)
+static int fds_readdir(struct dentry *dir, struct synth_dirbuf *db, const struct proc_entry *ent)
 {
 	struct proc_node *n = dir->fsdata;
 	struct proc_snap *s;
@@ -334,11 +337,21 @@ static int fd_dir_readdir(struct dentry *dir, struct synth_dirbuf *db)
 	for (int i = 0; i < count && !r; i++) {
 		char name[16];
 		snprintf(name, sizeof name, "%d", fds[i]);
-		struct proc_node c = {.tgid = n->tgid, .tid = n->tid, .fd = fds[i]};
-		r = synth_dir_add(db, name, proc_ino(&c, name), DT_LNK);
+		struct proc_node c = {.ent = ent, .tgid = n->tgid, .tid = n->tid, .fd = fds[i]};
+		r = synth_dir_add(db, name, proc_ino(&c, name), ent ? DT_REG : DT_LNK);
 	}
 	free(fds);
 	return r;
+}
+
+static int fd_dir_lookup(struct dentry *dir, const char *name, struct dentry **out)
+{
+	return fds_lookup(dir, name, NULL, out);
+}
+
+static int fd_dir_readdir(struct dentry *dir, struct synth_dirbuf *db)
+{
+	return fds_readdir(dir, db, NULL);
 }
 
 const struct dentry_ops proc_fd_dir_ops = {
@@ -381,54 +394,12 @@ static const struct proc_entry fdinfo_ent = {
 
 static int fdinfo_dir_lookup(struct dentry *dir, const char *name, struct dentry **out)
 {
-	struct proc_node *n = dir->fsdata;
-	int fd = proc_parse_num(name);
-	struct file *f;
-	if (fd < 0)
-		return -ENOENT;
-	int r = node_file(n, fd, &f);
-	if (r)
-		return r;
-	file_put(f);
-	struct proc_node c = {.ent = &fdinfo_ent, .tgid = n->tgid, .tid = n->tid, .fd = fd};
-	struct dentry *d = proc_dentry_new(dir, name, S_IFREG | 0444, &proc_file_ops, &c,
-					   dir->st.st_uid, dir->st.st_gid);
-	if (!d)
-		return -ENOMEM;
-	*out = d;
-	return 0;
+	return fds_lookup(dir, name, &fdinfo_ent, out);
 }
 
 static int fdinfo_dir_readdir(struct dentry *dir, struct synth_dirbuf *db)
 {
-	struct proc_node *n = dir->fsdata;
-	struct proc_snap *s;
-	int r = proc_snap_take(n, SNAP_FILES, &s);
-	if (r)
-		return r;
-	if (!s->files) {
-		proc_snap_put(s);
-		return 0;
-	}
-	struct fdtable *ft = s->files;
-	int *fds = NULL, count = 0;
-	pthread_mutex_lock(&ft->lock);
-	fds = malloc((size_t)(ft->size ? ft->size : 1) * sizeof *fds);
-	for (int i = 0; fds && i < ft->size; i++)
-		if (ft->fds[i].file)
-			fds[count++] = i;
-	pthread_mutex_unlock(&ft->lock);
-	proc_snap_put(s);
-	if (!fds)
-		return -ENOMEM;
-	for (int i = 0; i < count && !r; i++) {
-		char name[16];
-		snprintf(name, sizeof name, "%d", fds[i]);
-		struct proc_node c = {.ent = &fdinfo_ent, .tgid = n->tgid, .tid = n->tid, .fd = fds[i]};
-		r = synth_dir_add(db, name, proc_ino(&c, name), DT_REG);
-	}
-	free(fds);
-	return r;
+	return fds_readdir(dir, db, &fdinfo_ent);
 }
 
 const struct dentry_ops proc_fdinfo_dir_ops = {
