@@ -10,31 +10,14 @@
 . "$(dirname "$0")/lib/oci.sh"
 need_cvisor
 
-ROOT=$WORK/state
-B=$WORK/bundle
-make_rootfs "$B/rootfs"
+oci_bundle c1 c2 c3 c4
 rmdir "$B/rootfs/proc"           # the image has no /proc: create makes it
 ln -s /data/sub "$B/rootfs/lnk"  # a mount point reached through a symlink
 mkdir -p "$WORK/hro" "$WORK/hrw"
 echo rofile >"$WORK/hro/f"
 chmod 777 "$WORK/hrw"
-C=(timeout "$CMD_TIMEOUT" "$CVISOR" --root "$ROOT" $PLATFORM_FLAG)
 since=$(now_ticks)
 host_data_sub=$([ -e /data/sub ] && echo yes || echo no)
-
-cleanup() {
-	"$CVISOR" --root "$ROOT" delete --force c1 >/dev/null 2>&1
-	"$CVISOR" --root "$ROOT" delete --force c2 >/dev/null 2>&1
-	"$CVISOR" --root "$ROOT" delete --force c3 >/dev/null 2>&1
-	"$CVISOR" --root "$ROOT" delete --force c4 >/dev/null 2>&1
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-# expect WHAT WANT GOT
-expect() {
-	[ "$2" = "$3" ] || fail "$1: want [$2], got [$3]"
-}
 
 # config SCRIPT EXTRA_MOUNTS: podman-like config.json running sh -c SCRIPT.
 config() {

@@ -6,10 +6,7 @@
 . "$(dirname "$0")/lib/oci.sh"
 need_cvisor
 
-ROOT=$WORK/state
-B=$WORK/bundle
-make_rootfs "$B/rootfs"
-C=(timeout "$CMD_TIMEOUT" "$CVISOR" --root "$ROOT" $PLATFORM_FLAG)
+oci_bundle a b r t
 
 # config ARGS_JSON [TERMINAL]: a spec-like config.json for the bundle.
 config() {
@@ -22,22 +19,9 @@ config() {
 JSON
 }
 
-# expect WHAT WANT GOT
-expect() {
-	[ "$2" = "$3" ] || fail "$1: want [$2], got [$3]"
-}
-
 status_of() {
 	"${C[@]}" state "$1" | sed -n 's/.*"status": "\(.*\)".*/\1/p'
 }
-
-cleanup() {
-	for id in a b r t; do
-		"$CVISOR" --root "$ROOT" delete --force $id >/dev/null 2>&1
-	done
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
 
 # --- create / start / exec / ps ---
 config '["sleep", "1000"]'

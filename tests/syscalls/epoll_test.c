@@ -293,24 +293,18 @@ TEST(close_drops_items)
 	int q[2];
 	CHECK_OK(pipe(q));
 	CHECK_OK(add(ep, q[0], EPOLLIN, 3));
-	int go[2];
-	CHECK_OK(pipe(go));
-	pid_t pid = CHECK_OK(fork());
-	if (pid == 0) {
-		char c;
-		close(go[1]);
-		CCHECK(read(go[0], &c, 1) == 1);
+	int go;
+	pid_t pid = CHECK_OK(tl_fork_held(&go));
+	if (pid == 0)
 		_exit(0);
-	}
-	close(go[0]);
 	CHECK_OK(close(q[0]));
 	CHECK_EQ(write(q[1], "y", 1), 1);
 	CHECK_EQ(epoll_wait(ep, ev, 4, 0), 1);
 	CHECK_EQ(ev[0].data.u64, 3);
-	CHECK_EQ(write(go[1], "g", 1), 1);
+	CHECK_EQ(write(go, "g", 1), 1);
 	WAIT_EXIT(pid, 0);
 	CHECK_EQ(epoll_wait(ep, ev, 4, 0), 0);
-	close(go[1]);
+	close(go);
 	close(q[1]);
 	close(e);
 	close(p[1]);

@@ -3,17 +3,15 @@
  * locks next to them. */
 #include <fcntl.h>
 #include <signal.h>
-#include <sys/time.h>
 
 #include "testlib.h"
 
-static char dir[64];
+static const char *dir;
 static char path[128];
 
 static void setup(void)
 {
-	strcpy(dir, "/tmp/cvt-XXXXXX");
-	CHECK(mkdtemp(dir) != NULL);
+	CHECK((dir = tl_tmpdir()) != NULL);
 	snprintf(path, sizeof path, "%s/f", dir);
 	int fd = CHECK_OK(open(path, O_CREAT | O_RDWR, 0644));
 	char buf[300] = {0};
@@ -23,8 +21,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	unlink(path);
-	rmdir(dir);
+	tl_rmtree(dir);
 }
 
 static int setlk(int fd, int cmd, int type, int whence, off_t start, off_t len)
@@ -212,36 +209,22 @@ TEST(posix_deadlock)
 	teardown();
 }
 
-static volatile sig_atomic_t alarms;
-static void on_alarm(int sig) { alarms++; }
+/* In the holder child: a write lock on the whole file. */
+static int lock_all(void)
+{
+	int fd = open(path, O_RDWR);
+	return fd < 0 ? -1 : setlk(fd, F_SETLK, F_WRLCK, SEEK_SET, 0, 0);
+}
 
 TEST(posix_setlkw_interrupted)
 {
-	int ready[2];
-	char c;
 	setup();
-	CHECK_OK(pipe(ready));
-	pid_t pid = CHECK_OK(fork());
-	if (pid == 0) {
-		close(ready[0]);
-		int cfd = open(path, O_RDWR);
-		CCHECK(cfd >= 0 && setlk(cfd, F_SETLK, F_WRLCK, SEEK_SET, 0, 0) == 0);
-		CCHECK(write(ready[1], "r", 1) == 1);
-		pause();
-		_exit(0);
-	}
-	close(ready[1]);
-	CHECK_EQ(read(ready[0], &c, 1), 1);
+	pid_t pid = CHECK_OK(tl_fork_holder(lock_all));
 	int fd = CHECK_OK(open(path, O_RDWR));
-	struct sigaction sa = {.sa_handler = on_alarm}; /* no SA_RESTART */
-	CHECK_OK(sigaction(SIGALRM, &sa, NULL));
-	struct itimerval it = {{0, 20000}, {0, 20000}};
-	CHECK_OK(setitimer(ITIMER_REAL, &it, NULL));
+	CHECK_OK(tl_alarms_start(20000));
 	int r = setlk(fd, F_SETLKW, F_RDLCK, SEEK_SET, 10, 1);
 	int e = errno;
-	struct itimerval off = {{0, 0}, {0, 0}};
-	setitimer(ITIMER_REAL, &off, NULL);
-	signal(SIGALRM, SIG_DFL);
+	tl_alarms_stop();
 	CHECK_EQ(r, -1);
 	CHECK_EQ(e, EINTR);
 	kill(pid, SIGKILL);
@@ -249,7 +232,6 @@ TEST(posix_setlkw_interrupted)
 	/* The holder's exit dropped its lock. */
 	CHECK_OK(setlk(fd, F_SETLK, F_WRLCK, SEEK_SET, 0, 0));
 	close(fd);
-	close(ready[0]);
 	teardown();
 }
 

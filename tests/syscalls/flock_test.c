@@ -3,18 +3,16 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
-#include <sys/time.h>
 
 #include "testlib.h"
 
-static char dir[64];
+static const char *dir;
 static char path[128];
 
 /* A fresh directory with one file "f" in it. */
 static void setup(void)
 {
-	strcpy(dir, "/tmp/cvt-XXXXXX");
-	CHECK(mkdtemp(dir) != NULL);
+	CHECK((dir = tl_tmpdir()) != NULL);
 	snprintf(path, sizeof path, "%s/f", dir);
 	int fd = CHECK_OK(open(path, O_CREAT | O_RDWR, 0644));
 	close(fd);
@@ -22,8 +20,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	unlink(path);
-	rmdir(dir);
+	tl_rmtree(dir);
 }
 
 TEST(flock_between_processes)
@@ -183,45 +180,30 @@ TEST(flock_errors)
 	teardown();
 }
 
-static volatile sig_atomic_t alarms;
-static void on_alarm(int sig) { alarms++; }
+/* In the holder child: an exclusive lock on the file. */
+static int lock_ex(void)
+{
+	int fd = open(path, O_RDWR);
+	return fd < 0 ? -1 : flock(fd, LOCK_EX);
+}
 
 TEST(flock_interrupted)
 {
-	int ready[2];
-	char c;
 	setup();
-	CHECK_OK(pipe(ready));
-	pid_t pid = CHECK_OK(fork());
-	if (pid == 0) {
-		close(ready[0]);
-		int cfd = open(path, O_RDWR);
-		CCHECK(cfd >= 0 && flock(cfd, LOCK_EX) == 0);
-		CCHECK(write(ready[1], "r", 1) == 1);
-		pause();
-		_exit(0);
-	}
-	close(ready[1]);
-	CHECK_EQ(read(ready[0], &c, 1), 1);
+	pid_t pid = CHECK_OK(tl_fork_holder(lock_ex));
 	int fd = CHECK_OK(open(path, O_RDWR));
-	struct sigaction sa = {.sa_handler = on_alarm}; /* no SA_RESTART */
-	CHECK_OK(sigaction(SIGALRM, &sa, NULL));
-	struct itimerval it = {{0, 20000}, {0, 20000}};
-	CHECK_OK(setitimer(ITIMER_REAL, &it, NULL));
+	CHECK_OK(tl_alarms_start(20000));
 	int r = flock(fd, LOCK_EX);
 	int e = errno;
-	struct itimerval off = {{0, 0}, {0, 0}};
-	setitimer(ITIMER_REAL, &off, NULL);
+	tl_alarms_stop();
 	CHECK_EQ(r, -1);
 	CHECK_EQ(e, EINTR);
-	CHECK(alarms > 0);
+	CHECK(tl_alarms > 0);
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
 	/* The holder died: its lock went with it. */
 	CHECK_OK(flock(fd, LOCK_EX | LOCK_NB));
-	signal(SIGALRM, SIG_DFL);
 	close(fd);
-	close(ready[0]);
 	teardown();
 }
 

@@ -13,7 +13,7 @@
 
 #include "testlib.h"
 
-static char dir[64];
+static const char *dir;
 
 static void path(char *buf, const char *name) { snprintf(buf, 128, "%s/%s", dir, name); }
 
@@ -263,13 +263,10 @@ TEST(user_xattrs)
 int main(int argc, char **argv)
 {
 	umask(022);
-	strcpy(dir, "/tmp/cvt-XXXXXX");
-	if (!mkdtemp(dir)) {
+	if (!(dir = tl_tmpdir())) {
 		perror("mkdtemp");
 		return 1;
 	}
-	int r = RUN_TESTS(argc, argv, create_write_stat, truncate_and_times, fallocate_space,
-			  rename_flags, dirs_links_symlinks, listing_follows_changes, user_xattrs);
-	rmdir(dir);
-	return r;
+	return RUN_TESTS(argc, argv, create_write_stat, truncate_and_times, fallocate_space,
+			 rename_flags, dirs_links_symlinks, listing_follows_changes, user_xattrs);
 }

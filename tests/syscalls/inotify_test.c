@@ -11,23 +11,6 @@
 
 #include "testlib.h"
 
-static char dir[64];
-
-static void mkdir_tmp(void)
-{
-	strcpy(dir, "/tmp/cvt-XXXXXX");
-	CHECK(mkdtemp(dir));
-	CHECK_OK(chdir(dir));
-}
-
-static void rm_tmp(void)
-{
-	char cmd[128];
-	CHECK_OK(chdir("/"));
-	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	CHECK_EQ(system(cmd), 0);
-}
-
 struct ev {
 	int wd;
 	uint32_t mask, cookie;
@@ -69,7 +52,7 @@ static int drain(int fd, struct ev *evs, int max)
 TEST(create_modify_close)
 {
 	struct ev ev[32];
-	mkdir_tmp();
+	CHECK(tl_enter_tmpdir());
 	int in = CHECK_OK(inotify_init1(IN_NONBLOCK | IN_CLOEXEC));
 	CHECK_EQ(fcntl(in, F_GETFD), FD_CLOEXEC);
 	CHECK_EQ(fcntl(in, F_GETFL) & O_NONBLOCK, O_NONBLOCK);
@@ -100,13 +83,13 @@ TEST(create_modify_close)
 	for (int i = 0; i < 9; i++)
 		CHECK_EQ(ev[i].cookie, 0);
 	CHECK_OK(close(in));
-	rm_tmp();
+	CHECK_OK(tl_leave_tmpdir());
 }
 
 TEST(file_watch_and_delete_self)
 {
 	struct ev ev[32];
-	mkdir_tmp();
+	CHECK(tl_enter_tmpdir());
 	int in = CHECK_OK(inotify_init1(IN_NONBLOCK));
 	close(CHECK_OK(open("f", O_CREAT | O_WRONLY, 0644)));
 	int wf = CHECK_OK(inotify_add_watch(in, "f", IN_ALL_EVENTS));
@@ -125,13 +108,13 @@ TEST(file_watch_and_delete_self)
 	CHECK_EV(ev[4], wf, IN_DELETE_SELF, "");
 	CHECK_EV(ev[5], wf, IN_IGNORED, "");
 	CHECK_OK(close(in));
-	rm_tmp();
+	CHECK_OK(tl_leave_tmpdir());
 }
 
 TEST(delete_and_rmdir)
 {
 	struct ev ev[32];
-	mkdir_tmp();
+	CHECK(tl_enter_tmpdir());
 	int in = CHECK_OK(inotify_init1(IN_NONBLOCK));
 	CHECK_OK(mkdir("sub", 0755));
 	close(CHECK_OK(open("f", O_CREAT | O_WRONLY, 0644)));
@@ -148,13 +131,13 @@ TEST(delete_and_rmdir)
 	/* The watch is gone with its inode. */
 	CHECK_ERRNO(inotify_rm_watch(in, ws), EINVAL);
 	CHECK_OK(close(in));
-	rm_tmp();
+	CHECK_OK(tl_leave_tmpdir());
 }
 
 TEST(move_cookies)
 {
 	struct ev ev[32];
-	mkdir_tmp();
+	CHECK(tl_enter_tmpdir());
 	int in = CHECK_OK(inotify_init1(IN_NONBLOCK));
 	CHECK_OK(mkdir("a", 0755));
 	CHECK_OK(mkdir("b", 0755));
@@ -176,13 +159,13 @@ TEST(move_cookies)
 	CHECK_EQ(ev[4].cookie, ev[3].cookie);
 	CHECK(ev[3].cookie != ev[0].cookie);
 	CHECK_OK(close(in));
-	rm_tmp();
+	CHECK_OK(tl_leave_tmpdir());
 }
 
 TEST(rm_watch_oneshot_mask_add)
 {
 	struct ev ev[32];
-	mkdir_tmp();
+	CHECK(tl_enter_tmpdir());
 	int in = CHECK_OK(inotify_init1(IN_NONBLOCK));
 	int wd = CHECK_OK(inotify_add_watch(in, ".", IN_CREATE));
 	CHECK_OK(inotify_rm_watch(in, wd));
@@ -218,12 +201,12 @@ TEST(rm_watch_oneshot_mask_add)
 	CHECK_EV(ev[1], w3, IN_IGNORED, "");
 	CHECK_ERRNO(inotify_rm_watch(in, w3), EINVAL);
 	CHECK_OK(close(in));
-	rm_tmp();
+	CHECK_OK(tl_leave_tmpdir());
 }
 
 TEST(read_sizes_and_fionread)
 {
-	mkdir_tmp();
+	CHECK(tl_enter_tmpdir());
 	int in = CHECK_OK(inotify_init1(IN_NONBLOCK));
 	int wd = CHECK_OK(inotify_add_watch(in, ".", IN_CREATE));
 	char buf[4096] __attribute__((aligned(8)));
@@ -249,7 +232,7 @@ TEST(read_sizes_and_fionread)
 	CHECK_STREQ(e->name, "b");
 	CHECK_ERRNO(read(in, buf, sizeof buf), EAGAIN);
 	CHECK_OK(close(in));
-	rm_tmp();
+	CHECK_OK(tl_leave_tmpdir());
 }
 
 TEST(errors)
@@ -280,7 +263,7 @@ TEST(errors)
 
 TEST(overflow)
 {
-	mkdir_tmp();
+	CHECK(tl_enter_tmpdir());
 	int max = 16384;
 	FILE *mf = fopen("/proc/sys/fs/inotify/max_queued_events", "r");
 	if (mf) {
@@ -313,12 +296,12 @@ TEST(overflow)
 	CHECK_EQ(last.mask, IN_Q_OVERFLOW);
 	CHECK_OK(close(fd));
 	CHECK_OK(close(in));
-	rm_tmp();
+	CHECK_OK(tl_leave_tmpdir());
 }
 
 TEST(poll_epoll_blocking)
 {
-	mkdir_tmp();
+	CHECK(tl_enter_tmpdir());
 	int in = CHECK_OK(inotify_init());
 	CHECK_OK(inotify_add_watch(in, ".", IN_CREATE));
 	struct pollfd pfd = {.fd = in, .events = POLLIN};
@@ -327,21 +310,16 @@ TEST(poll_epoll_blocking)
 	struct epoll_event ee = {.events = EPOLLIN, .data.u64 = 7};
 	CHECK_OK(epoll_ctl(ep, EPOLL_CTL_ADD, in, &ee));
 	CHECK_EQ(epoll_wait(ep, &ee, 1, 0), 0);
-	int p[2];
-	CHECK_OK(pipe(p));
-	pid_t pid = CHECK_OK(fork());
+	int go;
+	pid_t pid = CHECK_OK(tl_fork_held(&go));
 	if (pid == 0) {
-		char x;
-		close(p[1]);
-		/* Wait for the parent to be about to block, then create. */
-		CCHECK(read(p[0], &x, 1) == 1);
+		/* Released when the parent is about to block: create. */
 		int fd = open("late", O_CREAT | O_WRONLY, 0644);
 		CCHECK(fd >= 0);
 		_exit(0);
 	}
-	close(p[0]);
-	CHECK_EQ(write(p[1], "g", 1), 1);
-	close(p[1]);
+	CHECK_EQ(write(go, "g", 1), 1);
+	close(go);
 	/* A blocking read sleeps until the child's create. */
 	char buf[256] __attribute__((aligned(8)));
 	ssize_t r = read(in, buf, sizeof buf);
@@ -355,7 +333,7 @@ TEST(poll_epoll_blocking)
 	CHECK_EQ(ee.data.u64, 7);
 	CHECK_OK(close(ep));
 	CHECK_OK(close(in));
-	rm_tmp();
+	CHECK_OK(tl_leave_tmpdir());
 }
 
 int main(int argc, char **argv)

@@ -16,7 +16,7 @@
 
 #define PG 4096L
 
-static char dir[64];
+static const char *dir;
 
 static const char *path(const char *name)
 {
@@ -251,17 +251,11 @@ TEST(mremap_file_mapping)
 
 int main(int argc, char **argv)
 {
-	strcpy(dir, "/tmp/cvt-XXXXXX");
-	if (!mkdtemp(dir)) {
+	if (!(dir = tl_tmpdir())) {
 		perror("mkdtemp");
 		return 1;
 	}
-	int r = RUN_TESTS(argc, argv, root_file_shared_and_private, sigbus_past_eof,
-			  shared_write_msync, private_write_is_private, offset_mapping,
-			  mremap_file_mapping);
-	const char *names[] = {"short", "shared", "private", "offset", "remap"};
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		unlink(path(names[i]));
-	rmdir(dir);
-	return r;
+	return RUN_TESTS(argc, argv, root_file_shared_and_private, sigbus_past_eof,
+			 shared_write_msync, private_write_is_private, offset_mapping,
+			 mremap_file_mapping);
 }

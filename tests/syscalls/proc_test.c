@@ -17,30 +17,6 @@
 static int g_argc;
 static char **g_argv, **g_envp;
 
-/* Reads a whole (small) file into buf, NUL-terminated; returns its length. */
-static ssize_t slurp(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	size_t len = 0;
-	for (;;) {
-		ssize_t n = read(fd, buf + len, size - 1 - len);
-		if (n < 0) {
-			close(fd);
-			return -1;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len == size - 1)
-			break;
-	}
-	close(fd);
-	buf[len] = '\0';
-	return (ssize_t)len;
-}
-
 /* Whether directory path lists name. */
 static bool dir_has(const char *path, const char *name)
 {
@@ -84,7 +60,7 @@ TEST(thread_self_resolves)
 	snprintf(want, sizeof want, "%d/task/%ld", getpid(), (long)syscall(SYS_gettid));
 	CHECK_STREQ(buf, want);
 	char comm[64];
-	CHECK(slurp("/proc/thread-self/comm", comm, sizeof comm) > 0);
+	CHECK(tl_slurp("/proc/thread-self/comm", comm, sizeof comm) > 0);
 }
 
 TEST(exe_is_the_binary)
@@ -112,7 +88,7 @@ TEST(cmdline_is_argv)
 		memcpy(want + len, g_argv[i], l);
 		len += l;
 	}
-	ssize_t n = slurp("/proc/self/cmdline", buf, sizeof buf);
+	ssize_t n = tl_slurp("/proc/self/cmdline", buf, sizeof buf);
 	CHECK_EQ(n, len);
 	CHECK(memcmp(buf, want, len) == 0);
 }
@@ -128,7 +104,7 @@ TEST(environ_is_envp)
 		memcpy(want + len, *e, l);
 		len += l;
 	}
-	ssize_t n = slurp("/proc/self/environ", buf, sizeof buf);
+	ssize_t n = tl_slurp("/proc/self/environ", buf, sizeof buf);
 	CHECK_EQ(n, len);
 	CHECK(memcmp(buf, want, len) == 0);
 }
@@ -137,14 +113,14 @@ TEST(comm_is_the_name)
 {
 	char buf[64], want[32];
 	snprintf(want, sizeof want, "%.15s\n", base_name(g_argv[0]));
-	CHECK(slurp("/proc/self/comm", buf, sizeof buf) > 0);
+	CHECK(tl_slurp("/proc/self/comm", buf, sizeof buf) > 0);
 	CHECK_STREQ(buf, want);
 }
 
 TEST(status_names_the_process)
 {
 	char buf[8192], line[128];
-	CHECK(slurp("/proc/self/status", buf, sizeof buf) > 0);
+	CHECK(tl_slurp("/proc/self/status", buf, sizeof buf) > 0);
 	snprintf(line, sizeof line, "\nPid:\t%d\n", getpid());
 	CHECK(strstr(buf, line));
 	snprintf(line, sizeof line, "\nTgid:\t%d\n", getpid());
@@ -166,19 +142,9 @@ TEST(status_names_the_process)
  * returns the number of fields. */
 static int stat_fields(const char *path, char *buf, size_t size, char **f, int max)
 {
-	if (slurp(path, buf, size) <= 0)
+	if (tl_slurp(path, buf, size) <= 0)
 		return -1;
-	char *open = strchr(buf, '('), *close = strrchr(buf, ')');
-	if (!open || !close)
-		return -1;
-	*open = '\0';
-	*close = '\0';
-	int n = 0;
-	f[n++] = buf;
-	f[n++] = open + 1;
-	for (char *p = strtok(close + 1, " \n"); p && n < max; p = strtok(NULL, " \n"))
-		f[n++] = p;
-	return n;
+	return tl_stat_fields(buf, f, max);
 }
 
 TEST(stat_fields_are_real)
@@ -202,7 +168,7 @@ TEST(maps_show_binary_and_stack)
 	static char buf[262144];
 	char real[PATH_MAX];
 	CHECK(realpath(g_argv[0], real) != NULL);
-	CHECK(slurp("/proc/self/maps", buf, sizeof buf) > 0);
+	CHECK(tl_slurp("/proc/self/maps", buf, sizeof buf) > 0);
 	CHECK(strstr(buf, real));
 	CHECK(strstr(buf, "[stack]\n"));
 	/* Every line starts with a lo-hi range. */
@@ -358,10 +324,7 @@ TEST(child_stat_shows_its_state)
 	close(p[1]);
 	/* Exited, not reaped yet: a zombie. */
 	CHECK(wait_state(pid, 'Z', buf, sizeof buf, f));
-	int status;
-	CHECK_EQ(waitpid(pid, &status, 0), pid);
-	CHECK(WIFEXITED(status));
-	CHECK_EQ(WEXITSTATUS(status), 7);
+	WAIT_EXIT(pid, 7);
 	char path[64];
 	snprintf(path, sizeof path, "/proc/%d/stat", pid);
 	CHECK_ERRNO(open(path, O_RDONLY), ENOENT);
@@ -392,8 +355,8 @@ TEST(task_lists_threads)
 	bool listed = dir_has("/proc/self/task", name);
 	char path[64];
 	snprintf(path, sizeof path, "/proc/self/task/%ld/stat", thread_tid);
-	ssize_t n = slurp(path, buf, sizeof buf);
-	ssize_t s = slurp("/proc/self/status", buf + 4096, 4096);
+	ssize_t n = tl_slurp(path, buf, sizeof buf);
+	ssize_t s = tl_slurp("/proc/self/status", buf + 4096, 4096);
 	CHECK_EQ(write(thread_pipe[1], "x", 1), 1);
 	void *ret;
 	CHECK_EQ(pthread_join(th, &ret), 0);
@@ -409,41 +372,35 @@ TEST(task_lists_threads)
 TEST(global_files)
 {
 	static char buf[262144];
-	CHECK(slurp("/proc/meminfo", buf, sizeof buf) > 0);
+	CHECK(tl_slurp("/proc/meminfo", buf, sizeof buf) > 0);
 	CHECK(strncmp(buf, "MemTotal:", 9) == 0);
 	CHECK(strstr(buf, "\nMemFree:"));
 	CHECK(strstr(buf, "\nMemAvailable:"));
-	CHECK(slurp("/proc/cpuinfo", buf, sizeof buf) > 0);
+	CHECK(tl_slurp("/proc/cpuinfo", buf, sizeof buf) > 0);
 	CHECK(strncmp(buf, "processor", 9) == 0);
 	double up, idle;
-	CHECK(slurp("/proc/uptime", buf, sizeof buf) > 0);
+	CHECK(tl_slurp("/proc/uptime", buf, sizeof buf) > 0);
 	CHECK_EQ(sscanf(buf, "%lf %lf", &up, &idle), 2);
 	CHECK(up > 0);
-	CHECK(slurp("/proc/loadavg", buf, sizeof buf) > 0);
+	CHECK(tl_slurp("/proc/loadavg", buf, sizeof buf) > 0);
 	int running, total, last;
 	CHECK_EQ(sscanf(buf, "%*f %*f %*f %d/%d %d", &running, &total, &last), 3);
 	CHECK(total >= 1);
-	CHECK(slurp("/proc/stat", buf, sizeof buf) > 0);
+	CHECK(tl_slurp("/proc/stat", buf, sizeof buf) > 0);
 	CHECK(strncmp(buf, "cpu ", 4) == 0);
 	CHECK(strstr(buf, "\nbtime "));
 	struct utsname u;
 	CHECK_OK(uname(&u));
-	char want[512];
-	CHECK(slurp("/proc/sys/kernel/osrelease", buf, sizeof buf) > 0);
-	snprintf(want, sizeof want, "%s\n", u.release);
-	CHECK_STREQ(buf, want);
-	CHECK(slurp("/proc/sys/kernel/hostname", buf, sizeof buf) > 0);
-	snprintf(want, sizeof want, "%s\n", u.nodename);
-	CHECK_STREQ(buf, want);
-	CHECK(slurp("/proc/sys/kernel/ostype", buf, sizeof buf) > 0);
-	CHECK_STREQ(buf, "Linux\n");
-	CHECK(slurp("/proc/sys/kernel/pid_max", buf, sizeof buf) > 0);
+	CHECK_FILE_LINE("/proc/sys/kernel/osrelease", u.release);
+	CHECK_FILE_LINE("/proc/sys/kernel/hostname", u.nodename);
+	CHECK_FILE_LINE("/proc/sys/kernel/ostype", "Linux");
+	CHECK(tl_slurp("/proc/sys/kernel/pid_max", buf, sizeof buf) > 0);
 	CHECK(atoi(buf) > 0);
-	CHECK(slurp("/proc/version", buf, sizeof buf) > 0);
+	CHECK(tl_slurp("/proc/version", buf, sizeof buf) > 0);
 	CHECK(strncmp(buf, "Linux version ", 14) == 0);
-	CHECK(slurp("/proc/self/mounts", buf, sizeof buf) > 0);
+	CHECK(tl_slurp("/proc/self/mounts", buf, sizeof buf) > 0);
 	CHECK(strstr(buf, " /proc proc "));
-	CHECK(slurp("/proc/mounts", buf, sizeof buf) > 0);
+	CHECK(tl_slurp("/proc/mounts", buf, sizeof buf) > 0);
 	CHECK(strstr(buf, " /proc proc "));
 }
 
@@ -451,7 +408,7 @@ TEST(reads_are_consistent)
 {
 	/* Small reads at a moving offset see one generated text. */
 	char whole[8192], pieces[8192];
-	ssize_t n = slurp("/proc/self/stat", whole, sizeof whole);
+	ssize_t n = tl_slurp("/proc/self/stat", whole, sizeof whole);
 	CHECK(n > 0);
 	int fd = CHECK_OK(open("/proc/self/stat", O_RDONLY));
 	size_t len = 0;

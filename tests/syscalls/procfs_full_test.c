@@ -18,21 +18,6 @@
 
 static char big[1 << 20];
 
-/* A whole file into buf (NUL-terminated); its length or -1. */
-static ssize_t slurp(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	size_t len = 0;
-	ssize_t n;
-	while (len < size - 1 && (n = read(fd, buf + len, size - 1 - len)) > 0)
-		len += (size_t)n;
-	close(fd);
-	buf[len] = '\0';
-	return (ssize_t)len;
-}
-
 /* The value after "key:" on its own line of an already-read file, or NULL. */
 static const char *field(const char *text, const char *key)
 {
@@ -60,21 +45,6 @@ static int write_file(const char *path, const char *s)
 	return n < 0 ? -1 : (int)n;
 }
 
-/* Splits a stat line into fields (comm without its parentheses). */
-static int stat_fields(char *buf, char **f, int max)
-{
-	char *open_ = strchr(buf, '('), *close_ = strrchr(buf, ')');
-	if (!open_ || !close_)
-		return -1;
-	*open_ = *close_ = '\0';
-	int n = 0;
-	f[n++] = buf;
-	f[n++] = open_ + 1;
-	for (char *p = strtok(close_ + 1, " \n"); p && n < max; p = strtok(NULL, " \n"))
-		f[n++] = p;
-	return n;
-}
-
 TEST(status_matches_syscalls)
 {
 	char line[256];
@@ -84,7 +54,7 @@ TEST(status_matches_syscalls)
 	CHECK_OK(sigprocmask(SIG_BLOCK, &set, &old));
 	signal(SIGUSR2, SIG_IGN);
 	mode_t um = umask(027);
-	ssize_t n = slurp("/proc/self/status", big, sizeof big);
+	ssize_t n = tl_slurp("/proc/self/status", big, sizeof big);
 	umask(um);
 	signal(SIGUSR2, SIG_DFL);
 	sigprocmask(SIG_SETMASK, &old, NULL);
@@ -131,8 +101,8 @@ TEST(status_matches_syscalls)
 TEST(stat_has_52_fields)
 {
 	char *f[64], up[128];
-	CHECK(slurp("/proc/self/stat", big, sizeof big) > 0);
-	CHECK_EQ(stat_fields(big, f, 64), 52);
+	CHECK(tl_slurp("/proc/self/stat", big, sizeof big) > 0);
+	CHECK_EQ(tl_stat_fields(big, f, 64), 52);
 	CHECK_EQ(atoi(f[0]), getpid());
 	CHECK_STREQ(f[2], "R");
 	CHECK_EQ(atoi(f[3]), getppid());
@@ -146,7 +116,7 @@ TEST(stat_has_52_fields)
 	CHECK(strtoull(f[23], NULL, 10) > 0);		      /* rss */
 	CHECK_EQ(atoi(f[37]), SIGCHLD);			      /* exit_signal */
 	/* Started after boot, before now. */
-	CHECK(slurp("/proc/uptime", up, sizeof up) > 0);
+	CHECK(tl_slurp("/proc/uptime", up, sizeof up) > 0);
 	double uptime = strtod(up, NULL);
 	unsigned long long start = strtoull(f[21], NULL, 10);
 	CHECK(start / 100.0 <= uptime + 1);
@@ -156,8 +126,8 @@ TEST(statm_matches_status)
 {
 	static char status[16384];
 	char statm[256];
-	CHECK(slurp("/proc/self/status", status, sizeof status) > 0);
-	CHECK(slurp("/proc/self/statm", statm, sizeof statm) > 0);
+	CHECK(tl_slurp("/proc/self/status", status, sizeof status) > 0);
+	CHECK(tl_slurp("/proc/self/statm", statm, sizeof statm) > 0);
 	unsigned long size, res;
 	CHECK_EQ(sscanf(statm, "%lu %lu", &size, &res), 2);
 	const char *v = field(status, "VmSize");
@@ -173,11 +143,11 @@ TEST(comm_is_writable)
 	CHECK_EQ(write_file("/proc/self/comm", "cvt-renamed"), 11);
 	CHECK_OK(prctl(PR_GET_NAME, buf, 0, 0, 0));
 	CHECK_STREQ(buf, "cvt-renamed");
-	CHECK(slurp("/proc/self/comm", buf, sizeof buf) > 0);
+	CHECK(tl_slurp("/proc/self/comm", buf, sizeof buf) > 0);
 	CHECK_STREQ(buf, "cvt-renamed\n");
 	/* Longer names are cut at 15 bytes; the whole write is taken. */
 	CHECK_EQ(write_file("/proc/self/comm", "0123456789abcdefghij"), 20);
-	CHECK(slurp("/proc/self/comm", buf, sizeof buf) > 0);
+	CHECK(tl_slurp("/proc/self/comm", buf, sizeof buf) > 0);
 	CHECK_STREQ(buf, "0123456789abcde\n");
 	/* Another process's name is not ours to change. */
 	int p[2];
@@ -232,16 +202,16 @@ TEST(task_dirs_have_thread_files)
 	CHECK_EQ(read(back[0], &x, 1), 1);
 	go_pipe[1] = saved;
 	snprintf(path, sizeof path, "/proc/self/task/%d/comm", thread_tid);
-	CHECK(slurp(path, buf, sizeof buf) > 0);
+	CHECK(tl_slurp(path, buf, sizeof buf) > 0);
 	CHECK_STREQ(buf, "cvt-worker\n");
 	snprintf(path, sizeof path, "/proc/self/task/%d/status", thread_tid);
-	CHECK(slurp(path, big, sizeof big) > 0);
+	CHECK(tl_slurp(path, big, sizeof big) > 0);
 	CHECK(atoi(field(big, "Pid")) == thread_tid);
 	CHECK(atoi(field(big, "Tgid")) == getpid());
 	CHECK(atoi(field(big, "Threads")) == 2);
 	snprintf(path, sizeof path, "/proc/self/task/%d/stat", thread_tid);
-	CHECK(slurp(path, buf, sizeof buf) > 0);
-	CHECK_EQ(stat_fields(buf, f, 64), 52);
+	CHECK(tl_slurp(path, buf, sizeof buf) > 0);
+	CHECK_EQ(tl_stat_fields(buf, f, 64), 52);
 	CHECK_EQ(atoi(f[0]), thread_tid);
 	CHECK_STREQ(f[1], "cvt-worker");
 	const char *names[] = {"limits", "maps", "smaps", "fdinfo", "oom_score_adj", "mountinfo"};
@@ -251,7 +221,7 @@ TEST(task_dirs_have_thread_files)
 		CHECK_OK(stat(path, &st));
 	}
 	/* /proc/self/comm is the leader's, unchanged by the thread. */
-	CHECK(slurp("/proc/self/comm", buf, sizeof buf) > 0);
+	CHECK(tl_slurp("/proc/self/comm", buf, sizeof buf) > 0);
 	CHECK(strcmp(buf, "cvt-worker\n") != 0);
 	CHECK_EQ(write(go_pipe[1], "g", 1), 1);
 	pthread_join(th, NULL);
@@ -282,8 +252,8 @@ TEST(links_exe_cwd_root)
 TEST(smaps_sizes_match_maps)
 {
 	static char maps[262144];
-	CHECK(slurp("/proc/self/maps", maps, sizeof maps) > 0);
-	CHECK(slurp("/proc/self/smaps", big, sizeof big) > 0);
+	CHECK(tl_slurp("/proc/self/maps", maps, sizeof maps) > 0);
+	CHECK(tl_slurp("/proc/self/smaps", big, sizeof big) > 0);
 	unsigned long total = 0, lo, hi;
 	int vmas = 0;
 	for (char *p = maps; *p; p = strchr(p, '\n') + 1) {
@@ -323,7 +293,7 @@ TEST(fdinfo_pos_flags_ino)
 	CHECK_EQ(lseek(fd, 10, SEEK_SET), 10);
 	char path[64], buf[1024];
 	snprintf(path, sizeof path, "/proc/self/fdinfo/%d", fd);
-	CHECK(slurp(path, buf, sizeof buf) > 0);
+	CHECK(tl_slurp(path, buf, sizeof buf) > 0);
 	const char *v;
 	CHECK((v = field(buf, "pos")) && atol(v) == 10);
 	CHECK((v = field(buf, "flags")) && *v == '0');
@@ -348,7 +318,7 @@ TEST(fdinfo_pos_flags_ino)
 	int p[2];
 	CHECK_OK(pipe(p));
 	snprintf(path, sizeof path, "/proc/self/fdinfo/%d", p[1]);
-	CHECK(slurp(path, buf, sizeof buf) > 0);
+	CHECK(tl_slurp(path, buf, sizeof buf) > 0);
 	flags = strtol(field(buf, "flags"), NULL, 8);
 	CHECK_EQ(flags & O_ACCMODE, O_WRONLY);
 	CHECK(!(flags & O_CLOEXEC));
@@ -361,7 +331,7 @@ TEST(fdinfo_pos_flags_ino)
 
 TEST(mountinfo_has_root_and_proc)
 {
-	CHECK(slurp("/proc/self/mountinfo", big, sizeof big) > 0);
+	CHECK(tl_slurp("/proc/self/mountinfo", big, sizeof big) > 0);
 	int ids[256], nids = 0, proc_parent = -1;
 	bool root = false, proc = false;
 	for (char *p = big; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
@@ -391,7 +361,7 @@ TEST(mountinfo_has_root_and_proc)
 		if (ids[i] == proc_parent)
 			parent_known = true;
 	CHECK(parent_known);
-	CHECK(slurp("/proc/self/mounts", big, sizeof big) > 0);
+	CHECK(tl_slurp("/proc/self/mounts", big, sizeof big) > 0);
 	CHECK(strstr(big, " /proc proc "));
 	char link[64];
 	ssize_t n = CHECK_OK(readlink("/proc/mounts", link, sizeof link - 1));
@@ -402,7 +372,7 @@ TEST(mountinfo_has_root_and_proc)
 TEST(cgroup_is_v2_style)
 {
 	char buf[4096];
-	CHECK(slurp("/proc/self/cgroup", buf, sizeof buf) > 0);
+	CHECK(tl_slurp("/proc/self/cgroup", buf, sizeof buf) > 0);
 	/* The unified hierarchy's line (alone, or last on a hybrid host). */
 	CHECK(!strncmp(buf, "0::/", 4) || strstr(buf, "\n0::/"));
 }
@@ -415,7 +385,7 @@ TEST(limits_match_getrlimit)
 	    "Max locked memory",  "Max address space",	 "Max file locks",    "Max pending signals",
 	    "Max msgqueue size",  "Max nice priority",	 "Max realtime priority",
 	    "Max realtime timeout"};
-	CHECK(slurp("/proc/self/limits", big, sizeof big) > 0);
+	CHECK(tl_slurp("/proc/self/limits", big, sizeof big) > 0);
 	const char *hdr = "Limit                     Soft Limit           Hard Limit           "
 			  "Units     \n";
 	CHECK(!strncmp(big, hdr, strlen(hdr)));
@@ -445,7 +415,7 @@ TEST(limits_match_getrlimit)
 	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < 4096)
 		nl.rlim_cur = rl.rlim_max;
 	CHECK_OK(setrlimit(RLIMIT_CORE, &nl));
-	CHECK(slurp("/proc/self/limits", big, sizeof big) > 0);
+	CHECK(tl_slurp("/proc/self/limits", big, sizeof big) > 0);
 	char *core = strstr(big, "Max core file size");
 	CHECK(core);
 	CHECK_EQ(strtoull(core + 26, NULL, 10), nl.rlim_cur);
@@ -455,7 +425,7 @@ TEST(limits_match_getrlimit)
 static int read_int(const char *path)
 {
 	char buf[64];
-	if (slurp(path, buf, sizeof buf) <= 0)
+	if (tl_slurp(path, buf, sizeof buf) <= 0)
 		return -99999;
 	return atoi(buf);
 }
@@ -491,10 +461,7 @@ TEST(oom_score_adj_rules)
 				_exit(5);
 			_exit(read_int("/proc/self/oom_score_adj") == 100 ? 0 : 6);
 		}
-		int st;
-		CHECK_EQ(waitpid(c, &st, 0), c);
-		CHECK(WIFEXITED(st));
-		CHECK_EQ(WEXITSTATUS(st), 0);
+		WAIT_EXIT(c, 0);
 	}
 	char buf[16];
 	snprintf(buf, sizeof buf, "%d", old);
@@ -505,13 +472,13 @@ TEST(oom_score_adj_rules)
 TEST(sysctls)
 {
 	char a[64], b[64];
-	CHECK_EQ(slurp("/proc/sys/kernel/random/uuid", a, sizeof a), 37);
-	CHECK_EQ(slurp("/proc/sys/kernel/random/uuid", b, sizeof b), 37);
+	CHECK_EQ(tl_slurp("/proc/sys/kernel/random/uuid", a, sizeof a), 37);
+	CHECK_EQ(tl_slurp("/proc/sys/kernel/random/uuid", b, sizeof b), 37);
 	CHECK(strcmp(a, b) != 0);
 	CHECK_EQ(a[8], '-');
 	CHECK_EQ(a[14], '4');
-	CHECK_EQ(slurp("/proc/sys/kernel/random/boot_id", a, sizeof a), 37);
-	CHECK_EQ(slurp("/proc/sys/kernel/random/boot_id", b, sizeof b), 37);
+	CHECK_EQ(tl_slurp("/proc/sys/kernel/random/boot_id", a, sizeof a), 37);
+	CHECK_EQ(tl_slurp("/proc/sys/kernel/random/boot_id", b, sizeof b), 37);
 	CHECK_STREQ(a, b);
 	const char *numeric[] = {
 	    "/proc/sys/kernel/pid_max",	       "/proc/sys/kernel/ngroups_max",
@@ -522,7 +489,7 @@ TEST(sysctls)
 	    "/proc/sys/fs/pipe-max-size",      "/proc/sys/net/core/somaxconn"};
 	for (size_t i = 0; i < sizeof numeric / sizeof numeric[0]; i++) {
 		char buf[64], *end;
-		CHECK(slurp(numeric[i], buf, sizeof buf) > 1);
+		CHECK(tl_slurp(numeric[i], buf, sizeof buf) > 1);
 		strtoll(buf, &end, 10);
 		CHECK(end != buf && *end == '\n');
 	}
@@ -531,10 +498,10 @@ TEST(sysctls)
 	struct utsname u;
 	CHECK_OK(uname(&u));
 	char want[128];
-	CHECK(slurp("/proc/sys/kernel/domainname", a, sizeof a) > 0);
+	CHECK(tl_slurp("/proc/sys/kernel/domainname", a, sizeof a) > 0);
 	snprintf(want, sizeof want, "%s\n", u.domainname);
 	CHECK_STREQ(a, want);
-	CHECK(slurp("/proc/sys/kernel/version", a, sizeof a) > 0);
+	CHECK(tl_slurp("/proc/sys/kernel/version", a, sizeof a) > 0);
 	snprintf(want, sizeof want, "%s\n", u.version);
 	CHECK_STREQ(a, want);
 	/* Read-only sysctls refuse writers, root included. */
@@ -545,7 +512,7 @@ TEST(sysctls)
 
 TEST(global_files)
 {
-	CHECK(slurp("/proc/meminfo", big, sizeof big) > 0);
+	CHECK(tl_slurp("/proc/meminfo", big, sizeof big) > 0);
 	const char *mem[] = {"MemTotal", "MemFree",   "MemAvailable", "Buffers",  "Cached",
 			     "SwapTotal", "SwapFree", "Shmem",	      "Slab",	  "SReclaimable",
 			     "Committed_AS", "Hugepagesize"};
@@ -554,7 +521,7 @@ TEST(global_files)
 	long total = atol(field(big, "MemTotal")), fr = atol(field(big, "MemFree"));
 	long avail = atol(field(big, "MemAvailable"));
 	CHECK(total > 0 && fr <= total && avail <= total);
-	CHECK(slurp("/proc/stat", big, sizeof big) > 0);
+	CHECK(tl_slurp("/proc/stat", big, sizeof big) > 0);
 	CHECK(!strncmp(big, "cpu ", 4));
 	CHECK(strstr(big, "\ncpu0 "));
 	const char *keys[] = {"\nintr ", "\nctxt ", "\nbtime ", "\nprocesses ",
@@ -565,18 +532,18 @@ TEST(global_files)
 	/* btime + uptime is now (give or take a second or two). */
 	long btime = atol(strstr(big, "\nbtime ") + 7);
 	char buf[256];
-	CHECK(slurp("/proc/uptime", buf, sizeof buf) > 0);
+	CHECK(tl_slurp("/proc/uptime", buf, sizeof buf) > 0);
 	double up = strtod(buf, NULL);
 	long now = (long)time(NULL);
 	CHECK(btime + (long)up >= now - 2 && btime + (long)up <= now + 2);
-	CHECK(slurp("/proc/loadavg", buf, sizeof buf) > 0);
+	CHECK(tl_slurp("/proc/loadavg", buf, sizeof buf) > 0);
 	int running, tasks, last;
 	CHECK_EQ(sscanf(buf, "%*f %*f %*f %d/%d %d", &running, &tasks, &last), 3);
 	CHECK(running >= 1 && running <= tasks);
 	CHECK(last >= getpid() || last > 0);
-	CHECK(slurp("/proc/filesystems", buf, sizeof buf) > 0);
+	CHECK(tl_slurp("/proc/filesystems", buf, sizeof buf) > 0);
 	CHECK(strstr(buf, "\tproc\n") && strstr(buf, "\ttmpfs\n") && strstr(buf, "\tsysfs\n"));
-	CHECK(slurp("/proc/version", buf, sizeof buf) > 0);
+	CHECK(tl_slurp("/proc/version", buf, sizeof buf) > 0);
 	struct utsname u;
 	CHECK_OK(uname(&u));
 	char want[128];

@@ -259,6 +259,17 @@ static pid_t session_child(int m, int ready_w, void (*body)(int s, int ready_w))
 	return pid;
 }
 
+/* session_child, returning once body has written to ready_w. */
+static pid_t session_child_ready(int m, void (*body)(int s, int ready_w))
+{
+	int pp[2];
+	if (pipe(pp))
+		return -1;
+	pid_t pid = session_child(m, pp[1], body);
+	close(pp[1]);
+	return tl_child_ready(pid, pp[0]);
+}
+
 static void wait_forever(int s, int ready_w)
 {
 	CCHECK(write(ready_w, "r", 1) == 1);
@@ -270,11 +281,7 @@ TEST(intr_signals_foreground)
 {
 	int s, m = CHECK_OK(open_pair(&s));
 	close(s);
-	int pp[2];
-	CHECK_OK(pipe(pp));
-	pid_t pid = CHECK_OK(session_child(m, pp[1], wait_forever));
-	char c;
-	CHECK_EQ(read(pp[0], &c, 1), 1);
+	pid_t pid = CHECK_OK(session_child_ready(m, wait_forever));
 	pid_t fg;
 	CHECK_OK(ioctl(m, TIOCGPGRP, &fg));
 	CHECK_EQ(fg, pid);
@@ -289,8 +296,6 @@ TEST(intr_signals_foreground)
 	size_t len = strlen(buf);
 	CHECK(len >= 2);
 	CHECK_STREQ(buf + len - 2, "^C");
-	close(pp[0]);
-	close(pp[1]);
 	close(m);
 }
 
@@ -312,11 +317,7 @@ TEST(winsize_sigwinch)
 {
 	int s, m = CHECK_OK(open_pair(&s));
 	close(s);
-	int pp[2];
-	CHECK_OK(pipe(pp));
-	pid_t pid = CHECK_OK(session_child(m, pp[1], wait_winch));
-	char c;
-	CHECK_EQ(read(pp[0], &c, 1), 1);
+	pid_t pid = CHECK_OK(session_child_ready(m, wait_winch));
 	struct winsize ws = {.ws_row = 40, .ws_col = 120};
 	CHECK_OK(ioctl(m, TIOCSWINSZ, &ws));
 	WAIT_EXIT(pid, 0);
@@ -324,8 +325,6 @@ TEST(winsize_sigwinch)
 	CHECK_OK(ioctl(m, TIOCGWINSZ, &got));
 	CHECK_EQ(got.ws_row, 40);
 	CHECK_EQ(got.ws_col, 120);
-	close(pp[0]);
-	close(pp[1]);
 	close(m);
 }
 
@@ -376,14 +375,8 @@ TEST(dev_tty_is_controlling)
 {
 	int s, m = CHECK_OK(open_pair(&s));
 	close(s);
-	pid_t pid = fork();
-	if (pid == 0) {
-		CCHECK(setsid() == getpid());
-		CCHECK(open("/dev/tty", O_RDWR) == -1 && errno == ENXIO);
-		_exit(0);
-	}
-	WAIT_EXIT(pid, 0);
-	pid = CHECK_OK(session_child(m, -1, dev_tty));
+	/* Without one it is ENXIO: devfs_test's tty_without_ctty. */
+	pid_t pid = CHECK_OK(session_child(m, -1, dev_tty));
 	WAIT_EXIT(pid, 0);
 	char buf[64];
 	drain(m, buf, sizeof buf);

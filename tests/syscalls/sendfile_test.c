@@ -8,23 +8,6 @@
 
 #include "testlib.h"
 
-static char dir[64];
-
-static void mkdir_tmp(void)
-{
-	strcpy(dir, "/tmp/cvt-XXXXXX");
-	CHECK(mkdtemp(dir));
-	CHECK_OK(chdir(dir));
-}
-
-static void rm_tmp(void)
-{
-	char cmd[128];
-	CHECK_OK(chdir("/"));
-	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	CHECK_EQ(system(cmd), 0);
-}
-
 static int make_file(const char *name, const char *content)
 {
 	int fd = CHECK_OK(open(name, O_CREAT | O_RDWR | O_TRUNC, 0644));
@@ -47,7 +30,7 @@ static ssize_t cfr(int in, loff_t *oin, int out, loff_t *oout, size_t len, unsig
 
 TEST(sendfile_offsets)
 {
-	mkdir_tmp();
+	CHECK(tl_enter_tmpdir());
 	int in = make_file("in", "0123456789");
 	int out = make_file("out", "");
 	/* With an offset: the input position stays where it was. */
@@ -92,12 +75,12 @@ TEST(sendfile_offsets)
 	close(p[1]);
 	close(in);
 	close(out);
-	rm_tmp();
+	CHECK_OK(tl_leave_tmpdir());
 }
 
 TEST(sendfile_errors)
 {
-	mkdir_tmp();
+	CHECK(tl_enter_tmpdir());
 	int in = make_file("in", "abc");
 	int p[2];
 	CHECK_OK(pipe(p));
@@ -120,12 +103,12 @@ TEST(sendfile_errors)
 	close(in);
 	close(p[0]);
 	close(p[1]);
-	rm_tmp();
+	CHECK_OK(tl_leave_tmpdir());
 }
 
 TEST(copy_file_range_files)
 {
-	mkdir_tmp();
+	CHECK(tl_enter_tmpdir());
 	int a = make_file("a", "abcdefghij");
 	int b = make_file("b", "0123456789");
 	/* Offsets: positions untouched. */
@@ -153,12 +136,12 @@ TEST(copy_file_range_files)
 	CHECK_ERRNO(cfr(a, &s, a, &d, 3, 0), EINVAL);
 	close(a);
 	close(b);
-	rm_tmp();
+	CHECK_OK(tl_leave_tmpdir());
 }
 
 TEST(copy_file_range_errors)
 {
-	mkdir_tmp();
+	CHECK(tl_enter_tmpdir());
 	int a = make_file("a", "abc");
 	int b = make_file("b", "");
 	loff_t o = 0;
@@ -190,7 +173,7 @@ TEST(copy_file_range_errors)
 	close(ro);
 	close(a);
 	close(b);
-	rm_tmp();
+	CHECK_OK(tl_leave_tmpdir());
 }
 
 int main(int argc, char **argv)

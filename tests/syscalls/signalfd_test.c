@@ -124,20 +124,14 @@ TEST(sigchld_wakes_epoll_and_poll)
 	struct epoll_event ev = {.events = EPOLLIN, .data.u64 = 42};
 	CHECK_OK(epoll_ctl(ep, EPOLL_CTL_ADD, sfd, &ev));
 	for (int round = 0; round < 2; round++) {
-		int go[2];
-		CHECK_OK(pipe(go));
-		pid_t pid = CHECK_OK(fork());
-		if (pid == 0) {
-			char c;
-			close(go[1]);
-			CCHECK(read(go[0], &c, 1) == 1);
+		int go;
+		pid_t pid = CHECK_OK(tl_fork_held(&go));
+		if (pid == 0)
 			_exit(3 + round);
-		}
-		close(go[0]);
 		CHECK_EQ(epoll_wait(ep, &ev, 1, 0), 0);
 		/* Release the child only now: we are about to sleep. */
-		CHECK_EQ(write(go[1], "g", 1), 1);
-		close(go[1]);
+		CHECK_EQ(write(go, "g", 1), 1);
+		close(go);
 		if (round == 0) {
 			CHECK_EQ(epoll_wait(ep, &ev, 1, 20000), 1);
 			CHECK_EQ(ev.data.u64, 42);

@@ -8,7 +8,7 @@
 
 #include "testlib.h"
 
-static char dir[64];
+static const char *dir;
 
 static const char *in_dir(const char *name)
 {
@@ -21,16 +21,12 @@ static const char *in_dir(const char *name)
 
 static void setup(void)
 {
-	strcpy(dir, "/tmp/cvt-XXXXXX");
-	CHECK(mkdtemp(dir) != NULL);
+	CHECK((dir = tl_tmpdir()) != NULL);
 }
 
 static void teardown(void)
 {
-	static const char *const names[] = {"null", "zero", "nodev", "fifo"};
-	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-		unlink(in_dir(names[i]));
-	rmdir(dir);
+	tl_rmtree(dir);
 }
 
 TEST(null_node_anywhere)

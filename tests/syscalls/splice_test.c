@@ -6,23 +6,6 @@
 
 #include "testlib.h"
 
-static char dir[64];
-
-static void mkdir_tmp(void)
-{
-	strcpy(dir, "/tmp/cvt-XXXXXX");
-	CHECK(mkdtemp(dir));
-	CHECK_OK(chdir(dir));
-}
-
-static void rm_tmp(void)
-{
-	char cmd[128];
-	CHECK_OK(chdir("/"));
-	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
-	CHECK_EQ(system(cmd), 0);
-}
-
 static int make_file(const char *name, const char *content)
 {
 	int fd = CHECK_OK(open(name, O_CREAT | O_RDWR | O_TRUNC, 0644));
@@ -32,7 +15,7 @@ static int make_file(const char *name, const char *content)
 
 TEST(file_pipe_file_offsets)
 {
-	mkdir_tmp();
+	CHECK(tl_enter_tmpdir());
 	int in = make_file("in", "0123456789abcdef");
 	int out = make_file("out", "................");
 	int p[2];
@@ -64,12 +47,12 @@ TEST(file_pipe_file_offsets)
 	close(p[1]);
 	close(in);
 	close(out);
-	rm_tmp();
+	CHECK_OK(tl_leave_tmpdir());
 }
 
 TEST(errors)
 {
-	mkdir_tmp();
+	CHECK(tl_enter_tmpdir());
 	int a = make_file("a", "hello");
 	int b = make_file("b", "");
 	int p[2], q[2];
@@ -109,12 +92,12 @@ TEST(errors)
 	close(p[1]);
 	close(q[0]);
 	close(q[1]);
-	rm_tmp();
+	CHECK_OK(tl_leave_tmpdir());
 }
 
 TEST(nonblock_and_eof)
 {
-	mkdir_tmp();
+	CHECK(tl_enter_tmpdir());
 	int f = make_file("f", "");
 	int p[2];
 	CHECK_OK(pipe(p));
@@ -144,12 +127,12 @@ TEST(nonblock_and_eof)
 	close(p[0]);
 	close(f);
 	close(g);
-	rm_tmp();
+	CHECK_OK(tl_leave_tmpdir());
 }
 
 TEST(blocking_reader)
 {
-	mkdir_tmp();
+	CHECK(tl_enter_tmpdir());
 	int f = make_file("f", "");
 	int p[2];
 	CHECK_OK(pipe(p));
@@ -168,7 +151,7 @@ TEST(blocking_reader)
 	CHECK_STREQ(buf, "late data");
 	close(p[0]);
 	close(f);
-	rm_tmp();
+	CHECK_OK(tl_leave_tmpdir());
 }
 
 TEST(pipe_to_pipe_and_tee)

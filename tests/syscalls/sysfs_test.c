@@ -15,20 +15,6 @@
 
 #define SYSFS_MAGIC 0x62656572
 
-static ssize_t slurp(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	size_t len = 0;
-	ssize_t n;
-	while (len < size - 1 && (n = read(fd, buf + len, size - 1 - len)) > 0)
-		len += (size_t)n;
-	close(fd);
-	buf[len] = '\0';
-	return (ssize_t)len;
-}
-
 /* How many CPUs a list like "0-3,5\n" names. */
 static int count_list(const char *s)
 {
@@ -58,7 +44,7 @@ TEST(mount_is_sysfs_and_read_only)
 	if (sv.f_flag & ST_RDONLY)
 		CHECK_ERRNO(open("/sys/cvt-nope", O_CREAT | O_WRONLY, 0644), EROFS);
 	char buf[4096];
-	CHECK(slurp("/proc/self/mountinfo", buf, sizeof buf) > 0);
+	CHECK(tl_slurp("/proc/self/mountinfo", buf, sizeof buf) > 0);
 	CHECK(strstr(buf, " /sys ") && strstr(buf, " - sysfs "));
 }
 
@@ -68,9 +54,9 @@ TEST(cpu_lists_match_affinity)
 	CHECK_OK(sched_getaffinity(0, sizeof set, &set));
 	int affinity = CPU_COUNT(&set);
 	char online[256], possible[256], present[256];
-	CHECK(slurp("/sys/devices/system/cpu/online", online, sizeof online) > 0);
-	CHECK(slurp("/sys/devices/system/cpu/possible", possible, sizeof possible) > 0);
-	CHECK(slurp("/sys/devices/system/cpu/present", present, sizeof present) > 0);
+	CHECK(tl_slurp("/sys/devices/system/cpu/online", online, sizeof online) > 0);
+	CHECK(tl_slurp("/sys/devices/system/cpu/possible", possible, sizeof possible) > 0);
+	CHECK(tl_slurp("/sys/devices/system/cpu/present", present, sizeof present) > 0);
 	CHECK(!strncmp(online, "0", 1));
 	CHECK_EQ(count_list(online), get_nprocs());
 	CHECK(count_list(possible) >= count_list(online));
@@ -84,7 +70,7 @@ TEST(cpu_lists_match_affinity)
 TEST(cpu_dirs)
 {
 	char buf[256];
-	CHECK(slurp("/sys/devices/system/cpu/online", buf, sizeof buf) > 0);
+	CHECK(tl_slurp("/sys/devices/system/cpu/online", buf, sizeof buf) > 0);
 	int n = count_list(buf);
 	struct stat st;
 	for (int i = 0; i < n; i++) {
@@ -114,7 +100,7 @@ TEST(thp_and_cgroup_dir)
 {
 	char buf[256];
 	struct stat st;
-	CHECK(slurp("/sys/kernel/mm/transparent_hugepage/enabled", buf, sizeof buf) > 0);
+	CHECK(tl_slurp("/sys/kernel/mm/transparent_hugepage/enabled", buf, sizeof buf) > 0);
 	/* One mode in brackets among always/madvise/never. */
 	char *l = strchr(buf, '['), *r = strchr(buf, ']');
 	CHECK(l && r && l < r);

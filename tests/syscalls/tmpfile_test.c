@@ -6,31 +6,24 @@
 
 #include "testlib.h"
 
-static char dir[64];
+static const char *dir;
 
 static void setup(void)
 {
-	strcpy(dir, "/tmp/cvt-XXXXXX");
-	CHECK(mkdtemp(dir) != NULL);
+	CHECK((dir = tl_tmpdir()) != NULL);
 }
 
-/* Removes every name in dir, then dir; returns how many names it held. */
+/* Removes dir; returns how many names it held. */
 static int teardown(void)
 {
 	int n = 0;
 	DIR *d = opendir(dir);
 	struct dirent *e;
-	char p[512];
-	while (d && (e = readdir(d))) {
-		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-			continue;
-		snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
-		unlink(p);
-		n++;
-	}
+	while (d && (e = readdir(d)))
+		n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
 	if (d)
 		closedir(d);
-	rmdir(dir);
+	tl_rmtree(dir);
 	return n;
 }
 

@@ -10,15 +10,7 @@
 
 #include "testlib.h"
 
-static char dir[64];
-
-static socklen_t path_addr(struct sockaddr_un *a, const char *name)
-{
-	memset(a, 0, sizeof *a);
-	a->sun_family = AF_UNIX;
-	snprintf(a->sun_path, sizeof a->sun_path, "%s/%s", dir, name);
-	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(a->sun_path) + 1);
-}
+static const char *dir;
 
 TEST(pair_boundaries_and_trunc)
 {
@@ -47,7 +39,7 @@ TEST(pair_boundaries_and_trunc)
 TEST(bound_path_sendto)
 {
 	struct sockaddr_un a, b, from;
-	socklen_t al = path_addr(&a, "a"), bl = path_addr(&b, "b");
+	socklen_t al = tl_unix_path(dir, &a, "a"), bl = tl_unix_path(dir, &b, "b");
 	int x = socket(AF_UNIX, SOCK_DGRAM, 0), y = socket(AF_UNIX, SOCK_DGRAM, 0);
 	CHECK_OK(bind(x, (struct sockaddr *)&a, al));
 	CHECK_ERRNO(sendto(y, "hi", 2, 0, (struct sockaddr *)&b, bl), ENOENT);
@@ -146,11 +138,8 @@ TEST(dgram_errors)
 
 int main(int argc, char **argv)
 {
-	strcpy(dir, "/tmp/cvt-XXXXXX");
-	if (!mkdtemp(dir))
+	if (!(dir = tl_tmpdir()))
 		return 1;
-	int r = RUN_TESTS(argc, argv, pair_boundaries_and_trunc, bound_path_sendto, mmsg,
-			  dgram_errors);
-	rmdir(dir);
-	return r;
+	return RUN_TESTS(argc, argv, pair_boundaries_and_trunc, bound_path_sendto, mmsg,
+			 dgram_errors);
 }

@@ -14,22 +14,7 @@
 
 #include "testlib.h"
 
-static char dir[64];
-
-static void mkdir_tmp(void)
-{
-	strcpy(dir, "/tmp/cvt-XXXXXX");
-	if (!mkdtemp(dir))
-		abort();
-}
-
-static socklen_t path_addr(struct sockaddr_un *a, const char *name)
-{
-	memset(a, 0, sizeof *a);
-	a->sun_family = AF_UNIX;
-	snprintf(a->sun_path, sizeof a->sun_path, "%s/%s", dir, name);
-	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + strlen(a->sun_path) + 1);
-}
+static const char *dir;
 
 static socklen_t abstract_addr(struct sockaddr_un *a, const char *name)
 {
@@ -226,7 +211,7 @@ static void server_client(struct sockaddr_un *a, socklen_t len, int type)
 TEST(path_server)
 {
 	struct sockaddr_un a;
-	socklen_t len = path_addr(&a, "srv");
+	socklen_t len = tl_unix_path(dir, &a, "srv");
 	server_client(&a, len, SOCK_STREAM);
 	struct stat st;
 	CHECK_OK(stat(a.sun_path, &st));
@@ -243,7 +228,7 @@ TEST(path_server)
 	CHECK_ERRNO(connect(c, (struct sockaddr *)&a, len), ECONNREFUSED);
 	CHECK_OK(unlink(a.sun_path));
 	close(c);
-	len = path_addr(&a, "seq");
+	len = tl_unix_path(dir, &a, "seq");
 	server_client(&a, len, SOCK_SEQPACKET);
 	unlink(a.sun_path);
 }
@@ -398,11 +383,10 @@ TEST(waitall_across_writes)
 
 int main(int argc, char **argv)
 {
-	mkdir_tmp();
-	int r = RUN_TESTS(argc, argv, socket_errors, socketpair_stream, sigpipe,
-			  seqpacket_boundaries, path_server, abstract_server, autobind,
-			  nonblocking_backlog_and_epoll, send_buffer_blocks, rcvtimeo_and_options,
-			  waitall_across_writes);
-	rmdir(dir);
-	return r;
+	if (!(dir = tl_tmpdir()))
+		abort();
+	return RUN_TESTS(argc, argv, socket_errors, socketpair_stream, sigpipe,
+			 seqpacket_boundaries, path_server, abstract_server, autobind,
+			 nonblocking_backlog_and_epoll, send_buffer_blocks, rcvtimeo_and_options,
+			 waitall_across_writes);
 }

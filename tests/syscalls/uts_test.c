@@ -11,20 +11,6 @@
 
 #include "testlib.h"
 
-static ssize_t slurp(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	size_t len = 0;
-	ssize_t n;
-	while (len < size - 1 && (n = read(fd, buf + len, size - 1 - len)) > 0)
-		len += (size_t)n;
-	close(fd);
-	buf[len] = '\0';
-	return (ssize_t)len;
-}
-
 /* In a child: 0 when the names may be changed without touching the
  * host's, else why not (printed by the parent). */
 static const char *private_uts(void)
@@ -34,7 +20,7 @@ static const char *private_uts(void)
 	if (errno != ENOSYS)
 		return "unshare(CLONE_NEWUTS) refused";
 	char v[512];
-	if (slurp("/proc/version", v, sizeof v) <= 0 || !strstr(v, "(cvisor@cvisor)"))
+	if (tl_slurp("/proc/version", v, sizeof v) <= 0 || !strstr(v, "(cvisor@cvisor)"))
 		return "no unshare and not in cvisor";
 	return NULL;
 }
@@ -42,21 +28,13 @@ static const char *private_uts(void)
 TEST(uname_matches_proc)
 {
 	struct utsname u;
-	char buf[256], want[128];
 	CHECK_OK(uname(&u));
 	CHECK_STREQ(u.sysname, "Linux");
 	CHECK_STREQ(u.machine, "x86_64");
-	CHECK(slurp("/proc/sys/kernel/hostname", buf, sizeof buf) > 0);
-	snprintf(want, sizeof want, "%s\n", u.nodename);
-	CHECK_STREQ(buf, want);
-	CHECK(slurp("/proc/sys/kernel/domainname", buf, sizeof buf) > 0);
-	snprintf(want, sizeof want, "%s\n", u.domainname);
-	CHECK_STREQ(buf, want);
-	CHECK(slurp("/proc/sys/kernel/osrelease", buf, sizeof buf) > 0);
-	snprintf(want, sizeof want, "%s\n", u.release);
-	CHECK_STREQ(buf, want);
-	CHECK(slurp("/proc/sys/kernel/ostype", buf, sizeof buf) > 0);
-	CHECK_STREQ(buf, "Linux\n");
+	CHECK_FILE_LINE("/proc/sys/kernel/hostname", u.nodename);
+	CHECK_FILE_LINE("/proc/sys/kernel/domainname", u.domainname);
+	CHECK_FILE_LINE("/proc/sys/kernel/osrelease", u.release);
+	CHECK_FILE_LINE("/proc/sys/kernel/ostype", "Linux");
 	char host[128];
 	CHECK_OK(gethostname(host, sizeof host));
 	CHECK_STREQ(host, u.nodename);
@@ -129,7 +107,7 @@ TEST(set_names)
 		char buf[256];
 		if (sethostname("cvt-host-name", 13) || uname(&u) || strcmp(u.nodename, "cvt-host-name"))
 			_exit(10);
-		if (slurp("/proc/sys/kernel/hostname", buf, sizeof buf) <= 0 ||
+		if (tl_slurp("/proc/sys/kernel/hostname", buf, sizeof buf) <= 0 ||
 		    strcmp(buf, "cvt-host-name\n"))
 			_exit(11);
 		/* Exactly len bytes, the rest cleared. */
@@ -143,7 +121,7 @@ TEST(set_names)
 		if (setdomainname("cvt.example", 11) || uname(&u) ||
 		    strcmp(u.domainname, "cvt.example"))
 			_exit(14);
-		if (slurp("/proc/sys/kernel/domainname", buf, sizeof buf) <= 0 ||
+		if (tl_slurp("/proc/sys/kernel/domainname", buf, sizeof buf) <= 0 ||
 		    strcmp(buf, "cvt.example\n"))
 			_exit(15);
 		/* Through the sysctl: the text up to the newline. */

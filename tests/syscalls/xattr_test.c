@@ -8,12 +8,12 @@
 
 #include "testlib.h"
 
-static char dir[64], file[128], link_[128], fifo[128];
+static const char *dir;
+static char file[128], link_[128], fifo[128];
 
 static void setup(void)
 {
-	strcpy(dir, "/tmp/cvt-XXXXXX");
-	CHECK(mkdtemp(dir) != NULL);
+	CHECK((dir = tl_tmpdir()) != NULL);
 	CHECK_OK(chmod(dir, 0755));
 	snprintf(file, sizeof file, "%s/f", dir);
 	snprintf(link_, sizeof link_, "%s/l", dir);
@@ -26,10 +26,7 @@ static void setup(void)
 
 static void teardown(void)
 {
-	unlink(file);
-	unlink(link_);
-	unlink(fifo);
-	rmdir(dir);
+	tl_rmtree(dir);
 }
 
 /* Whether the NUL-separated list[0..len) holds name. */

@@ -34,11 +34,33 @@ static struct app_seccomp *load(const char *js)
 	return sc;
 }
 
-static struct app_sc_decision ev(struct app_seccomp *sc, long nr, uint64_t a0, uint64_t a1)
+/* What a profile must decide for one call (its first two arguments). */
+struct want {
+	long nr;
+	uint64_t a0, a1;
+	enum app_sc_action action;
+	int data; /* ANY: not checked */
+};
+
+#define ANY 0
+
+/* Every call of w[0..n) gets the decision it wants from sc. */
+static void expect(const struct app_seccomp *sc, const struct want *w, size_t n)
 {
-	uint64_t a[6] = {a0, a1, 0, 0, 0, 0};
-	return app_seccomp_eval(sc, nr, a);
+	for (size_t i = 0; i < n; i++) {
+		uint64_t a[6] = {w[i].a0, w[i].a1, 0, 0, 0, 0};
+		struct app_sc_decision d = app_seccomp_eval(sc, w[i].nr, a);
+		if (d.action != w[i].action || (w[i].data && d.data != w[i].data))
+			print_message("case %zu: syscall %ld (%#llx, %#llx): action %d data %d\n", i,
+				      w[i].nr, (unsigned long long)w[i].a0,
+				      (unsigned long long)w[i].a1, (int)d.action, d.data);
+		assert_int_equal(d.action, w[i].action);
+		if (w[i].data)
+			assert_int_equal(d.data, w[i].data);
+	}
 }
+
+#define EXPECT(sc, table) expect((sc), (table), sizeof(table) / sizeof((table)[0]))
 
 static void test_default_errno(void **state)
 {
@@ -47,23 +69,25 @@ static void test_default_errno(void **state)
 				      "[\"SCMP_ARCH_X86_64\",\"SCMP_ARCH_X86\"],"
 				      "\"syscalls\":[{\"names\":[\"read\",\"write\",\"no_such_call\","
 				      "\"socketcall\"],\"action\":\"SCMP_ACT_ALLOW\"}]}");
-	assert_int_equal(ev(sc, __NR_read, 0, 0).action, APP_SC_ALLOW);
-	assert_int_equal(ev(sc, __NR_write, 0, 0).action, APP_SC_ALLOW);
-	struct app_sc_decision d = ev(sc, __NR_mkdir, 0, 0);
-	assert_int_equal(d.action, APP_SC_ERRNO);
-	assert_int_equal(d.data, ENOSYS);
-	/* Out-of-range numbers take the default too. */
-	assert_int_equal(ev(sc, 100000, 0, 0).action, APP_SC_ERRNO);
-	assert_int_equal(ev(sc, -1, 0, 0).action, APP_SC_ERRNO);
+	static const struct want listed[] = {
+	    {__NR_read, 0, 0, APP_SC_ALLOW, ANY},
+	    {__NR_write, 0, 0, APP_SC_ALLOW, ANY},
+	    {__NR_mkdir, 0, 0, APP_SC_ERRNO, ENOSYS},
+	    /* Out-of-range numbers take the default too. */
+	    {100000, 0, 0, APP_SC_ERRNO, ANY},
+	    {-1, 0, 0, APP_SC_ERRNO, ANY},
+	};
+	EXPECT(sc, listed);
 	app_seccomp_free(sc);
 
 	/* ERRNO without errnoRet is EPERM. */
 	sc = load("{\"defaultAction\":\"SCMP_ACT_ALLOW\",\"syscalls\":[{\"names\":[\"mkdir\","
 		  "\"mkdirat\"],\"action\":\"SCMP_ACT_ERRNO\"}]}");
-	d = ev(sc, __NR_mkdirat, 0, 0);
-	assert_int_equal(d.action, APP_SC_ERRNO);
-	assert_int_equal(d.data, EPERM);
-	assert_int_equal(ev(sc, __NR_open, 0, 0).action, APP_SC_ALLOW);
+	static const struct want eperm[] = {
+	    {__NR_mkdirat, 0, 0, APP_SC_ERRNO, EPERM},
+	    {__NR_open, 0, 0, APP_SC_ALLOW, ANY},
+	};
+	EXPECT(sc, eperm);
 	app_seccomp_free(sc);
 }
 
@@ -76,16 +100,15 @@ static void test_actions(void **state)
 	    "{\"names\":[\"gettid\"],\"action\":\"SCMP_ACT_TRAP\",\"errnoRet\":5},"
 	    "{\"names\":[\"getuid\"],\"action\":\"SCMP_ACT_LOG\"},"
 	    "{\"names\":[\"getgid\"],\"action\":\"SCMP_ACT_TRACE\"}]}");
-	assert_int_equal(ev(sc, __NR_getpid, 0, 0).action, APP_SC_KILL_THREAD);
-	assert_int_equal(ev(sc, __NR_getppid, 0, 0).action, APP_SC_KILL_THREAD);
-	struct app_sc_decision d = ev(sc, __NR_gettid, 0, 0);
-	assert_int_equal(d.action, APP_SC_TRAP);
-	assert_int_equal(d.data, 5);
-	assert_int_equal(ev(sc, __NR_getuid, 0, 0).action, APP_SC_LOG);
-	d = ev(sc, __NR_getgid, 0, 0);
-	assert_int_equal(d.action, APP_SC_TRACE);
-	assert_int_equal(d.data, ENOSYS);
-	assert_int_equal(ev(sc, __NR_read, 0, 0).action, APP_SC_KILL_PROCESS);
+	static const struct want w[] = {
+	    {__NR_getpid, 0, 0, APP_SC_KILL_THREAD, ANY},
+	    {__NR_getppid, 0, 0, APP_SC_KILL_THREAD, ANY},
+	    {__NR_gettid, 0, 0, APP_SC_TRAP, 5},
+	    {__NR_getuid, 0, 0, APP_SC_LOG, ANY},
+	    {__NR_getgid, 0, 0, APP_SC_TRACE, ENOSYS},
+	    {__NR_read, 0, 0, APP_SC_KILL_PROCESS, ANY},
+	};
+	EXPECT(sc, w);
 	app_seccomp_free(sc);
 }
 
@@ -107,15 +130,19 @@ static void test_comparisons(void **state)
 			 "\"value\":10,\"op\":\"%s\"}]}]}",
 			 cases[i].op);
 		struct app_seccomp *sc = load(js);
-		assert_int_equal(ev(sc, __NR_personality, cases[i].yes, 0).action, APP_SC_ALLOW);
-		assert_int_equal(ev(sc, __NR_personality, cases[i].no, 0).action, APP_SC_ERRNO);
+		const struct want w[] = {
+		    {__NR_personality, cases[i].yes, 0, APP_SC_ALLOW, ANY},
+		    {__NR_personality, cases[i].no, 0, APP_SC_ERRNO, ANY},
+		};
+		EXPECT(sc, w);
 		app_seccomp_free(sc);
 	}
 	/* Unsigned 64-bit: -1 is the largest value. */
 	struct app_seccomp *sc = load("{\"defaultAction\":\"SCMP_ACT_ERRNO\",\"syscalls\":["
 				      "{\"names\":[\"personality\"],\"action\":\"SCMP_ACT_ALLOW\","
 				      "\"args\":[{\"index\":0,\"value\":10,\"op\":\"SCMP_CMP_GT\"}]}]}");
-	assert_int_equal(ev(sc, __NR_personality, (uint64_t)-1, 0).action, APP_SC_ALLOW);
+	static const struct want largest[] = {{__NR_personality, (uint64_t)-1, 0, APP_SC_ALLOW, ANY}};
+	EXPECT(sc, largest);
 	app_seccomp_free(sc);
 }
 
@@ -138,19 +165,19 @@ static void test_masked_and_combined(void **state)
 	    "{\"names\":[\"socket\"],\"action\":\"SCMP_ACT_ERRNO\",\"errnoRet\":97,\"args\":["
 	    "{\"index\":0,\"value\":16,\"op\":\"SCMP_CMP_EQ\"}]},"
 	    "{\"names\":[\"socket\"],\"action\":\"SCMP_ACT_ALLOW\"}]}");
-	assert_int_equal(ev(sc, __NR_clone, 0x11, 0).action, APP_SC_ALLOW); /* SIGCHLD|... */
-	assert_int_equal(ev(sc, __NR_clone, 0x10000000 /* CLONE_NEWUSER */, 0).action,
-			 APP_SC_ERRNO);
-	assert_int_equal(ev(sc, __NR_kill, 1, 15).action, APP_SC_ALLOW);
-	assert_int_equal(ev(sc, __NR_kill, 1, 9).action, APP_SC_ERRNO);
-	assert_int_equal(ev(sc, __NR_kill, 2, 15).action, APP_SC_ERRNO);
-	assert_int_equal(ev(sc, __NR_personality, 0, 0).action, APP_SC_ALLOW);
-	assert_int_equal(ev(sc, __NR_personality, 8, 0).action, APP_SC_ALLOW);
-	assert_int_equal(ev(sc, __NR_personality, 4, 0).action, APP_SC_ERRNO);
-	struct app_sc_decision d = ev(sc, __NR_socket, 16 /* AF_NETLINK */, 0);
-	assert_int_equal(d.action, APP_SC_ERRNO);
-	assert_int_equal(d.data, 97);
-	assert_int_equal(ev(sc, __NR_socket, 2, 0).action, APP_SC_ALLOW);
+	static const struct want w[] = {
+	    {__NR_clone, 0x11 /* SIGCHLD|... */, 0, APP_SC_ALLOW, ANY},
+	    {__NR_clone, 0x10000000 /* CLONE_NEWUSER */, 0, APP_SC_ERRNO, ANY},
+	    {__NR_kill, 1, 15, APP_SC_ALLOW, ANY},
+	    {__NR_kill, 1, 9, APP_SC_ERRNO, ANY},
+	    {__NR_kill, 2, 15, APP_SC_ERRNO, ANY},
+	    {__NR_personality, 0, 0, APP_SC_ALLOW, ANY},
+	    {__NR_personality, 8, 0, APP_SC_ALLOW, ANY},
+	    {__NR_personality, 4, 0, APP_SC_ERRNO, ANY},
+	    {__NR_socket, 16 /* AF_NETLINK */, 0, APP_SC_ERRNO, 97},
+	    {__NR_socket, 2, 0, APP_SC_ALLOW, ANY},
+	};
+	EXPECT(sc, w);
 	app_seccomp_free(sc);
 }
 

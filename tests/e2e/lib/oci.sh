@@ -20,6 +20,31 @@ make_rootfs() {
 	echo 'root:x:0:' >"$d/etc/group"
 }
 
+# oci_bundle ID...: a busybox bundle in $B (rootfs only: the script writes
+# its config.json), container state under $ROOT and C, the cvisor command
+# line on them; at exit the containers ID... go (delete --force), then $WORK.
+oci_bundle() {
+	ROOT=$WORK/state
+	B=$WORK/bundle
+	make_rootfs "$B/rootfs"
+	C=(timeout "$CMD_TIMEOUT" "$CVISOR" --root "$ROOT" $PLATFORM_FLAG)
+	OCI_IDS=("$@")
+	trap oci_cleanup EXIT
+}
+
+oci_cleanup() {
+	local id
+	for id in "${OCI_IDS[@]}"; do
+		"$CVISOR" --root "$ROOT" delete --force "$id" >/dev/null 2>&1
+	done
+	rm -rf "$WORK"
+}
+
+# expect WHAT WANT GOT: fails unless GOT is WANT.
+expect() {
+	[ "$2" = "$3" ] || fail "$1: want [$2], got [$3]"
+}
+
 # podman_image: imports the busybox image once (podman import, no registry).
 podman_image() {
 	podman image exists "$OCI_IMAGE" 2>/dev/null && return 0
