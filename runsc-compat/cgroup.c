@@ -378,6 +378,36 @@ int cg_attach(struct cgroup *cg, pid_t pid)
 	return 0;
 }
 
+int cg_attach_self(struct cgroup *cg, bool skip_v2)
+{
+	for (int i = 0; i < cg->nh; i++) {
+		struct hier *h = &cg->h[i];
+		if (!h->ctl[0] && skip_v2)
+			continue;
+		/* v1: "0" in tasks moves just the calling thread, which takes
+		 * no global threadgroup lock; cgroup.procs takes it, and its
+		 * write side waits out an RCU grace period (10-15 ms on this
+		 * VM).  A single-threaded caller is the whole process, and
+		 * whatever it starts later inherits the cgroup. */
+		int r = write_file(h->dir, h->ctl[0] ? "tasks" : "cgroup.procs", "0");
+		if (r == -ENOENT && h->ctl[0])
+			r = write_file(h->dir, "cgroup.procs", "0");
+		if (r) {
+			log_warn("cgroups: join %s: %s", h->dir, strerror(-r));
+			return r;
+		}
+	}
+	return 0;
+}
+
+int cg_v2_dirfd(const struct cgroup *cg)
+{
+	for (int i = 0; i < cg->nh; i++)
+		if (!cg->h[i].ctl[0])
+			return open(cg->h[i].dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return -1;
+}
+
 static bool wait_state(const char *dir, const char *file, const char *want)
 {
 	for (int i = 0; i < 200; i++) {

@@ -25,6 +25,13 @@ struct cgroup *cg_open(const char *saved_path);
 const char *cg_saved_path(const struct cgroup *cg);
 /* Moves pid (and with it its future children) into the cgroup. */
 int cg_attach(struct cgroup *cg, pid_t pid);
+/* Moves the calling process, which must be single-threaded, into the
+ * cgroup (skip_v2: not the v2 tree, which clone3's CLONE_INTO_CGROUP
+ * already put it in).  Much cheaper than cg_attach on v1. */
+int cg_attach_self(struct cgroup *cg, bool skip_v2);
+/* An O_RDONLY fd of the v2 directory (for CLONE_INTO_CGROUP), or -1
+ * when there is none. */
+int cg_v2_dirfd(const struct cgroup *cg);
 /* Freezes or thaws every process in it (pause/resume). */
 int cg_freeze(struct cgroup *cg, bool frozen);
 /* Pids currently in the cgroup (malloc'd array, count in *n). */

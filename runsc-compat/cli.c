@@ -10,6 +10,7 @@
 #include "common/log.h"
 #include "platform/platform.h"
 #include "runsc-compat/cmd.h"
+#include "runsc-compat/errors.h"
 
 struct subcmd {
 	const char *name;
@@ -104,6 +105,38 @@ int cli_parse(struct cli_opts *o, const struct flag *local, int argc, char **arg
 		(*n)++;
 	}
 	return cli_validate(o);
+}
+
+int cli_parse_id(struct cli_opts *o, const struct flag *local, int argc, char **argv, int i,
+		 const char *usage, const char **id)
+{
+	char *pos[1];
+	int n, r = cli_parse(o, local, argc, argv, i, -1, pos, 1, &n);
+	if (r)
+		return r;
+	if (n != 1) {
+		fprintf(stderr, "Usage: %s\n", usage);
+		return 2;
+	}
+	*id = pos[0];
+	return cli_setup(o);
+}
+
+int cli_parse_info(struct cli_opts *o, const struct flag *local, int argc, char **argv, int i,
+		   const char *name, const char *help, char **pos, int nargs)
+{
+	int n, r = cli_parse(o, local, argc, argv, i, -1, pos, nargs, &n);
+	if (r)
+		return r;
+	if (o->help) {
+		fputs(help, stdout);
+		return 0;
+	}
+	if (n != nargs) {
+		oci_error(o, "\"%s\" requires exactly %d argument(s)", name, nargs);
+		return 1;
+	}
+	return -1;
 }
 
 int cli_setup(struct cli_opts *o)

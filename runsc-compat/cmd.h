@@ -40,6 +40,18 @@ void cli_usage(int fd);
  * end.  0, or 2 after one message on stderr. */
 int cli_parse(struct cli_opts *o, const struct flag *local, int argc, char **argv, int i,
 	      int flags_until, char **pos, int max, int *n);
+/* cli_parse for the subcommands that take one container ID and nothing
+ * else: anything but one positional argument prints "Usage: " usage; then
+ * cli_setup.  0 with *id set, or the exit code after a message. */
+int cli_parse_id(struct cli_opts *o, const struct flag *local, int argc, char **argv, int i,
+		 const char *usage, const char **id);
+/* cli_parse for the informational subcommands (state, list, spec,
+ * features), as runc words their errors: with --help prints help on stdout;
+ * anything but exactly nargs positional arguments (into pos) is an error.
+ * -1 to go on, else the exit code (0 after the help, 1 or 2 after a
+ * message). */
+int cli_parse_info(struct cli_opts *o, const struct flag *local, int argc, char **argv, int i,
+		   const char *name, const char *help, char **pos, int nargs);
 
 /* Subcommands: argv[*i] is the first argument after the subcommand name.
  * They return the process exit code. */

@@ -632,11 +632,8 @@ int lifecycle_create(struct cli_opts *o, const struct create_args *a, pid_t *sen
 	s.pid = lr.sentry;
 	s.pid_starttime = state_pid_starttime(lr.sentry);
 	s.gofer_pid = lr.gofer;
-	s.status = CTR_CREATED;
-	if ((r = state_write(&s))) {
-		oci_error(o, "write state of %s: %s", a->id, strerror(-r));
+	if (lifecycle_set_status(o, &s, CTR_CREATED))
 		goto fail;
-	}
 	if (a->pid_file && launch_write_pidfile(o, a->pid_file, lr.sentry))
 		goto fail;
 	*sentry_out = lr.sentry;
@@ -696,46 +693,49 @@ static void fill_preserved(int n)
 		}
 }
 
-int cmd_create(struct cli_opts *o, int argc, char **argv, int i)
+int lifecycle_create_args(struct cli_opts *o, int argc, char **argv, int i,
+			  const struct flag *extra, const char *usage, struct create_args *a)
 {
-	struct create_args a = {0};
 	const char *preserve = NULL;
 	bool no_pivot = false, no_keyring = false;
-	const struct flag f[] = {
-	    {"bundle", FLAG_STR, &a.bundle},
-	    {"b", FLAG_STR, &a.bundle},
-	    {"pid-file", FLAG_STR, &a.pid_file},
-	    {"console-socket", FLAG_STR, &a.console_socket},
+	struct flag f[24] = {
+	    {"bundle", FLAG_STR, &a->bundle},
+	    {"b", FLAG_STR, &a->bundle},
+	    {"pid-file", FLAG_STR, &a->pid_file},
+	    {"console-socket", FLAG_STR, &a->console_socket},
 	    {"preserve-fds", FLAG_STR, &preserve},
 	    {"no-pivot", FLAG_BOOL, &no_pivot},
 	    {"no-new-keyring", FLAG_BOOL, &no_keyring},
-	    {NULL, FLAG_BOOL, NULL},
 	};
-	const struct flag *tables[] = {f, cli_global_flags(o), NULL};
-	int r = flags_parse(tables, argc, argv, &i);
+	size_t nf = 7;
+	for (; extra && extra->name && nf < sizeof f / sizeof *f - 1; extra++)
+		f[nf++] = *extra;
+	f[nf] = (struct flag){NULL, FLAG_BOOL, NULL};
+	int r = cli_parse_id(o, f, argc, argv, i, usage, &a->id);
 	if (r)
 		return r;
-	if (i < argc)
-		a.id = argv[i++];
-	if ((r = flags_parse(tables, argc, argv, &i)))
-		return r;
-	if (!a.id || i < argc) {
-		fprintf(stderr, "Usage: cvisor create [--bundle DIR] [--pid-file FILE] "
-				"[--console-socket SOCK] [--preserve-fds N] ID\n");
-		return 2;
-	}
 	if (preserve) {
 		char *end;
-		long n = strtol(preserve, &end, 10);
-		if (*end || n < 0 || n > 1000) {
+		long v = strtol(preserve, &end, 10);
+		if (*end || v < 0 || v > 1000) {
 			fprintf(stderr, "cvisor: --preserve-fds: bad count \"%s\"\n", preserve);
 			return 2;
 		}
-		a.preserve_fds = (int)n;
+		a->preserve_fds = (int)v;
 	}
-	if ((r = cli_setup(o)))
-		return r;
 	launch_stdio_open();
+	return 0;
+}
+
+int cmd_create(struct cli_opts *o, int argc, char **argv, int i)
+{
+	struct create_args a = {0};
+	int r = lifecycle_create_args(o, argc, argv, i, NULL,
+				      "cvisor create [--bundle DIR] [--pid-file FILE] "
+				      "[--console-socket SOCK] [--preserve-fds N] ID",
+				      &a);
+	if (r)
+		return r;
 	fill_preserved(a.preserve_fds);
 	pid_t sentry, gofer;
 	return lifecycle_create(o, &a, &sentry, &gofer);

@@ -16,11 +16,8 @@ int lifecycle_delete(struct cli_opts *o, const char *id, bool force)
 	int lock, r = state_open(o->root, id, &s, &lock);
 	if (r == -ENOENT && force)
 		return 0;
-	if (r) {
-		oci_error(o, r == -ENOENT ? "container %s does not exist" : "container %s: %s", id,
-			  strerror(-r));
-		return 1;
-	}
+	if (r)
+		return oci_error_open(o, id, r);
 	/* A created container was never started: like runc, deleting it is
 	 * fine without --force. */
 	if ((s.status == CTR_RUNNING || s.status == CTR_PAUSED) && !force) {
@@ -62,18 +59,7 @@ int cmd_delete(struct cli_opts *o, int argc, char **argv, int i)
 	    {"f", FLAG_BOOL, &force},
 	    {NULL, FLAG_BOOL, NULL},
 	};
-	const struct flag *tables[] = {f, cli_global_flags(o), NULL};
-	int r = flags_parse(tables, argc, argv, &i);
-	if (r)
-		return r;
-	const char *id = i < argc ? argv[i++] : NULL;
-	if ((r = flags_parse(tables, argc, argv, &i)))
-		return r;
-	if (!id || i < argc) {
-		fprintf(stderr, "Usage: cvisor delete [--force] ID\n");
-		return 2;
-	}
-	if ((r = cli_setup(o)))
-		return r;
-	return lifecycle_delete(o, id, force);
+	const char *id;
+	int r = cli_parse_id(o, f, argc, argv, i, "cvisor delete [--force] ID", &id);
+	return r ? r : lifecycle_delete(o, id, force);
 }

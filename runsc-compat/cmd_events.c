@@ -79,27 +79,20 @@ int cmd_events(struct cli_opts *o, int argc, char **argv, int i)
 	    {"interval", FLAG_STR, &interval},
 	    {NULL, FLAG_BOOL, NULL},
 	};
-	const struct flag *tables[] = {f, cli_global_flags(o), NULL};
-	int r = flags_parse(tables, argc, argv, &i);
+	static const char usage[] = "cvisor events [--stats] [--interval DURATION] ID";
+	const char *id;
+	int r = cli_parse_id(o, f, argc, argv, i, usage, &id);
 	if (r)
 		return r;
-	const char *id = i < argc ? argv[i++] : NULL;
-	if ((r = flags_parse(tables, argc, argv, &i)))
-		return r;
 	long ms = interval_ms(interval);
-	if (!id || i < argc || ms <= 0) {
-		fprintf(stderr, "Usage: cvisor events [--stats] [--interval DURATION] ID\n");
+	if (ms <= 0) {
+		fprintf(stderr, "Usage: %s\n", usage);
 		return 2;
 	}
-	if ((r = cli_setup(o)))
-		return r;
 	for (;;) {
 		struct ctr_state s;
-		if ((r = state_read(o->root, id, &s))) {
-			oci_error(o, r == -ENOENT ? "container %s does not exist" : "container %s: %s",
-				  id, strerror(-r));
-			return 1;
-		}
+		if ((r = state_read(o->root, id, &s)))
+			return oci_error_open(o, id, r);
 		if (s.status == CTR_STOPPED || s.status == CTR_CREATING) {
 			/* The stream ends with the container. */
 			state_free(&s);

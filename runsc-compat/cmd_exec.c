@@ -191,11 +191,8 @@ int cmd_exec(struct cli_opts *o, int argc, char **argv, int i)
 	if ((r = cli_setup(o)))
 		return r;
 	struct ctr_state s;
-	if ((r = state_read(o->root, id, &s))) {
-		oci_error(o, r == -ENOENT ? "container %s does not exist" : "container %s: %s", id,
-			  strerror(-r));
-		return 1;
-	}
+	if ((r = state_read(o->root, id, &s)))
+		return oci_error_open(o, id, r);
 	if (s.status != CTR_RUNNING) {
 		oci_error(o, "cannot exec in a %s container", state_status_name(s.status));
 		state_free(&s);

@@ -53,18 +53,11 @@ static json_t *features(void)
 
 int cmd_features(struct cli_opts *o, int argc, char **argv, int i)
 {
-	char *pos[1];
-	int n, r = cli_parse(o, NULL, argc, argv, i, -1, pos, 1, &n);
-	if (r)
+	int r = cli_parse_info(o, NULL, argc, argv, i, "features",
+			       "Usage: cvisor features\nPrints what this runtime supports as JSON.\n",
+			       NULL, 0);
+	if (r >= 0)
 		return r;
-	if (o->help) {
-		printf("Usage: cvisor features\nPrints what this runtime supports as JSON.\n");
-		return 0;
-	}
-	if (n) {
-		oci_error(o, "\"features\" requires exactly 0 argument(s)");
-		return 1;
-	}
 	json_t *j = features();
 	char *t = j ? json_dumps(j, JSON_INDENT(4) | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(j);

@@ -20,18 +20,18 @@ int cmd_kill(struct cli_opts *o, int argc, char **argv, int i)
 	    {"a", FLAG_BOOL, &all},
 	    {NULL, FLAG_BOOL, NULL},
 	};
-	const struct flag *tables[] = {f, cli_global_flags(o), NULL};
-	int r = flags_parse(tables, argc, argv, &i);
+	/* Flags end at the id: the signal may look like one ("-9"). */
+	char *pos[2];
+	int n, r = cli_parse(o, f, argc, argv, i, 1, pos, 2, &n);
 	if (r)
 		return r;
-	const char *id = i < argc ? argv[i++] : NULL;
-	const char *signame = i < argc ? argv[i++] : "SIGTERM";
-	if (!id || i < argc) {
+	if (n < 1 || n > 2) {
 		fprintf(stderr, "Usage: cvisor kill [--all] ID [SIGNAL]\n");
 		return 2;
 	}
 	if ((r = cli_setup(o)))
 		return r;
+	const char *id = pos[0], *signame = n > 1 ? pos[1] : "SIGTERM";
 	int sig = signame_parse(signame);
 	if (sig < 0) {
 		oci_error(o, "invalid signal \"%s\"", signame);
@@ -39,11 +39,8 @@ int cmd_kill(struct cli_opts *o, int argc, char **argv, int i)
 	}
 	struct ctr_state s;
 	int lock;
-	if ((r = state_open(o->root, id, &s, &lock))) {
-		oci_error(o, r == -ENOENT ? "container %s does not exist" : "container %s: %s", id,
-			  strerror(-r));
-		return 1;
-	}
+	if ((r = state_open(o->root, id, &s, &lock)))
+		return oci_error_open(o, id, r);
 	int rc = 0;
 	if (s.status == CTR_STOPPED || s.status == CTR_CREATING) {
 		oci_error(o, "container not running");

@@ -64,19 +64,12 @@ int cmd_list(struct cli_opts *o, int argc, char **argv, int i)
 	    {"quiet", FLAG_BOOL, &quiet},  {"q", FLAG_BOOL, &quiet},
 	    {NULL, FLAG_BOOL, NULL},
 	};
-	char *pos[1];
-	int n, r = cli_parse(o, local, argc, argv, i, -1, pos, 1, &n);
-	if (r)
+	int r = cli_parse_info(o, local, argc, argv, i, "list",
+			       "Usage: cvisor [global flags] list [--format table|json] [--quiet]\n"
+			       "Lists the containers under --root.\n",
+			       NULL, 0);
+	if (r >= 0)
 		return r;
-	if (o->help) {
-		printf("Usage: cvisor [global flags] list [--format table|json] [--quiet]\n"
-		       "Lists the containers under --root.\n");
-		return 0;
-	}
-	if (n) {
-		oci_error(o, "\"list\" requires exactly 0 argument(s)");
-		return 1;
-	}
 	if (strcmp(format, "table") && strcmp(format, "json")) {
 		oci_error(o, "invalid format option");
 		return 1;

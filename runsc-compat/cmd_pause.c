@@ -1,6 +1,5 @@
 /* `cvisor pause ID` (and resume's work, cmd_resume.c): freeze and thaw every process of
  * the container (inside the sentry, and its cgroup when there is one). */
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -26,24 +25,16 @@ static void cgroup_freeze(const struct ctr_state *s, bool frozen)
 int lifecycle_pause(struct cli_opts *o, int argc, char **argv, int i, bool pause)
 {
 	const char *name = pause ? "pause" : "resume";
-	const struct flag *tables[] = {cli_global_flags(o), NULL};
-	int r = flags_parse(tables, argc, argv, &i);
+	char usage[32];
+	snprintf(usage, sizeof usage, "cvisor %s ID", name);
+	const char *id;
+	int r = cli_parse_id(o, NULL, argc, argv, i, usage, &id);
 	if (r)
 		return r;
-	if (i != argc - 1) {
-		fprintf(stderr, "Usage: cvisor %s ID\n", name);
-		return 2;
-	}
-	if ((r = cli_setup(o)))
-		return r;
-	const char *id = argv[i];
 	struct ctr_state s;
 	int lock;
-	if ((r = state_open(o->root, id, &s, &lock))) {
-		oci_error(o, r == -ENOENT ? "container %s does not exist" : "container %s: %s", id,
-			  strerror(-r));
-		return 1;
-	}
+	if ((r = state_open(o->root, id, &s, &lock)))
+		return oci_error_open(o, id, r);
 	int rc = 1;
 	if (s.status == CTR_STOPPED || s.status == CTR_CREATING || s.status == CTR_CREATED) {
 		oci_error(o, "container not running");
@@ -62,11 +53,7 @@ int lifecycle_pause(struct cli_opts *o, int argc, char **argv, int i, bool pause
 		} else {
 			if (pause)
 				cgroup_freeze(&s, true);
-			s.status = pause ? CTR_PAUSED : CTR_RUNNING;
-			if ((r = state_write(&s)))
-				oci_error(o, "write state of %s: %s", id, strerror(-r));
-			else
-				rc = 0;
+			rc = lifecycle_set_status(o, &s, pause ? CTR_PAUSED : CTR_RUNNING);
 		}
 	}
 	state_unlock(lock);

@@ -18,26 +18,21 @@ int cmd_ps(struct cli_opts *o, int argc, char **argv, int i)
 	    {"f", FLAG_STR, &format},
 	    {NULL, FLAG_BOOL, NULL},
 	};
-	const struct flag *tables[] = {f, cli_global_flags(o), NULL};
-	int r = flags_parse(tables, argc, argv, &i);
+	char *pos[1];
+	int n, r = cli_parse(o, f, argc, argv, i, -1, pos, 1, &n);
 	if (r)
 		return r;
-	const char *id = i < argc ? argv[i++] : NULL;
-	if ((r = flags_parse(tables, argc, argv, &i)))
-		return r;
 	/* runc passes anything after the id to ps(1); there is none here. */
-	if (!id || (strcmp(format, "table") && strcmp(format, "json"))) {
+	if (!n || (strcmp(format, "table") && strcmp(format, "json"))) {
 		fprintf(stderr, "Usage: cvisor ps [--format table|json] ID\n");
 		return 2;
 	}
 	if ((r = cli_setup(o)))
 		return r;
+	const char *id = pos[0];
 	struct ctr_state s;
-	if ((r = state_read(o->root, id, &s))) {
-		oci_error(o, r == -ENOENT ? "container %s does not exist" : "container %s: %s", id,
-			  strerror(-r));
-		return 1;
-	}
+	if ((r = state_read(o->root, id, &s)))
+		return oci_error_open(o, id, r);
 	if (s.status == CTR_STOPPED || s.status == CTR_CREATING) {
 		oci_error(o, "container not running");
 		state_free(&s);

@@ -3,8 +3,6 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -26,46 +24,19 @@ static void forward(int sig, siginfo_t *si, void *uc)
 int cmd_run(struct cli_opts *o, int argc, char **argv, int i)
 {
 	struct create_args a = {0};
-	const char *preserve = NULL;
-	bool detach = false, keep = false, no_pivot = false, no_keyring = false;
+	bool detach = false, keep = false;
 	const struct flag f[] = {
-	    {"bundle", FLAG_STR, &a.bundle},
-	    {"b", FLAG_STR, &a.bundle},
-	    {"pid-file", FLAG_STR, &a.pid_file},
-	    {"console-socket", FLAG_STR, &a.console_socket},
-	    {"preserve-fds", FLAG_STR, &preserve},
 	    {"detach", FLAG_BOOL, &detach},
 	    {"d", FLAG_BOOL, &detach},
 	    {"keep", FLAG_BOOL, &keep},
-	    {"no-pivot", FLAG_BOOL, &no_pivot},
-	    {"no-new-keyring", FLAG_BOOL, &no_keyring},
 	    {NULL, FLAG_BOOL, NULL},
 	};
-	const struct flag *tables[] = {f, cli_global_flags(o), NULL};
-	int r = flags_parse(tables, argc, argv, &i);
+	int r = lifecycle_create_args(o, argc, argv, i, f,
+				      "cvisor run [--bundle DIR] [--detach] [--pid-file FILE] "
+				      "[--console-socket SOCK] ID",
+				      &a);
 	if (r)
 		return r;
-	if (i < argc)
-		a.id = argv[i++];
-	if ((r = flags_parse(tables, argc, argv, &i)))
-		return r;
-	if (!a.id || i < argc) {
-		fprintf(stderr, "Usage: cvisor run [--bundle DIR] [--detach] [--pid-file FILE] "
-				"[--console-socket SOCK] ID\n");
-		return 2;
-	}
-	if (preserve) {
-		char *end;
-		long n = strtol(preserve, &end, 10);
-		if (*end || n < 0 || n > 1000) {
-			fprintf(stderr, "cvisor: --preserve-fds: bad count \"%s\"\n", preserve);
-			return 2;
-		}
-		a.preserve_fds = (int)n;
-	}
-	if ((r = cli_setup(o)))
-		return r;
-	launch_stdio_open();
 	a.foreground = !detach;
 	pid_t sentry, gofer;
 	/* Signals wait until the sentry can take them. */

@@ -106,19 +106,13 @@ int cmd_spec(struct cli_opts *o, int argc, char **argv, int i)
 	    {"rootless", FLAG_BOOL, &rootless},
 	    {NULL, FLAG_BOOL, NULL},
 	};
-	char *pos[1];
-	int n, r = cli_parse(o, local, argc, argv, i, -1, pos, 1, &n);
-	if (r)
+	int r = cli_parse_info(o, local, argc, argv, i, "spec",
+			       "Usage: cvisor spec [--bundle DIR] [--rootless]\n"
+			       "Writes a starter config.json into DIR (default: the current "
+			       "directory).\n",
+			       NULL, 0);
+	if (r >= 0)
 		return r;
-	if (o->help) {
-		printf("Usage: cvisor spec [--bundle DIR] [--rootless]\n"
-		       "Writes a starter config.json into DIR (default: the current directory).\n");
-		return 0;
-	}
-	if (n) {
-		oci_error(o, "\"spec\" requires exactly 0 argument(s)");
-		return 1;
-	}
 	char path[4200];
 	snprintf(path, sizeof path, "%s%sconfig.json", bundle ? bundle : "", bundle ? "/" : "");
 	json_t *spec = default_spec(rootless);

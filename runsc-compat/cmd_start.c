@@ -1,5 +1,4 @@
 /* `cvisor start ID`: release a created container's init. */
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,11 +12,8 @@ int lifecycle_start(struct cli_opts *o, const char *id)
 {
 	struct ctr_state s;
 	int lock, r = state_open(o->root, id, &s, &lock);
-	if (r) {
-		oci_error(o, r == -ENOENT ? "container %s does not exist" : "container %s: %s", id,
-			  strerror(-r));
-		return 1;
-	}
+	if (r)
+		return oci_error_open(o, id, r);
 	int rc = 1;
 	if (s.status == CTR_STOPPED)
 		oci_error(o, "cannot start a container that has stopped");
@@ -25,13 +21,8 @@ int lifecycle_start(struct cli_opts *o, const char *id)
 		oci_error(o, "cannot start an already running container");
 	else if ((r = ctl_client_call(&s, CTL_START, 0, 0, NULL)))
 		oci_error(o, "start %s: %s", id, strerror(r < 0 ? -r : r));
-	else {
-		s.status = CTR_RUNNING;
-		if ((r = state_write(&s)))
-			oci_error(o, "write state of %s: %s", id, strerror(-r));
-		else
-			rc = 0;
-	}
+	else
+		rc = lifecycle_set_status(o, &s, CTR_RUNNING);
 	state_unlock(lock);
 	state_free(&s);
 	return rc;
@@ -39,15 +30,7 @@ int lifecycle_start(struct cli_opts *o, const char *id)
 
 int cmd_start(struct cli_opts *o, int argc, char **argv, int i)
 {
-	const struct flag *tables[] = {cli_global_flags(o), NULL};
-	int r = flags_parse(tables, argc, argv, &i);
-	if (r)
-		return r;
-	if (i != argc - 1) {
-		fprintf(stderr, "Usage: cvisor start ID\n");
-		return 2;
-	}
-	if ((r = cli_setup(o)))
-		return r;
-	return lifecycle_start(o, argv[i]);
+	const char *id;
+	int r = cli_parse_id(o, NULL, argc, argv, i, "cvisor start ID", &id);
+	return r ? r : lifecycle_start(o, id);
 }

@@ -10,19 +10,13 @@
 
 int cmd_state(struct cli_opts *o, int argc, char **argv, int i)
 {
-	char *pos[2];
-	int n, r = cli_parse(o, NULL, argc, argv, i, -1, pos, 2, &n);
-	if (r)
+	char *pos[1];
+	int r = cli_parse_info(o, NULL, argc, argv, i, "state",
+			       "Usage: cvisor [global flags] state ID\n"
+			       "Prints the OCI state of container ID as JSON.\n",
+			       pos, 1);
+	if (r >= 0)
 		return r;
-	if (o->help) {
-		printf("Usage: cvisor [global flags] state ID\n"
-		       "Prints the OCI state of container ID as JSON.\n");
-		return 0;
-	}
-	if (n != 1) {
-		oci_error(o, "\"state\" requires exactly 1 argument(s)");
-		return 1;
-	}
 	if (!pos[0][0]) {
 		oci_error(o, "container id cannot be empty");
 		return 1;

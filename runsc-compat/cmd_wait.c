@@ -2,7 +2,6 @@
  * print {"id":...,"exitStatus":N} and exit with that status. */
 #include <errno.h>
 #include <stdio.h>
-#include <string.h>
 #include <unistd.h>
 
 #include "common/control_proto.h"
@@ -13,23 +12,13 @@
 
 int cmd_wait(struct cli_opts *o, int argc, char **argv, int i)
 {
-	const struct flag *tables[] = {cli_global_flags(o), NULL};
-	int r = flags_parse(tables, argc, argv, &i);
+	const char *id;
+	int r = cli_parse_id(o, NULL, argc, argv, i, "cvisor wait ID", &id);
 	if (r)
 		return r;
-	if (i != argc - 1) {
-		fprintf(stderr, "Usage: cvisor wait ID\n");
-		return 2;
-	}
-	if ((r = cli_setup(o)))
-		return r;
-	const char *id = argv[i];
 	struct ctr_state s;
-	if ((r = state_read(o->root, id, &s))) {
-		oci_error(o, r == -ENOENT ? "container %s does not exist" : "container %s: %s", id,
-			  strerror(-r));
-		return 1;
-	}
+	if ((r = state_read(o->root, id, &s)))
+		return oci_error_open(o, id, r);
 	int fd = s.status == CTR_STOPPED ? -ENOENT : ctl_client_connect(&s);
 	struct ctl_resp resp;
 	if (fd < 0 || ctl_client_send(fd, CTL_WAIT, 0, 0, NULL, 0, NULL, 0) ||

@@ -1,6 +1,7 @@
 /* The OCI subcommands' error reporting to stderr and the --log file (see errors.h). */
 #include "runsc-compat/errors.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
 #include <stdarg.h>
@@ -82,4 +83,13 @@ void oci_error(const struct cli_opts *o, const char *fmt, ...)
 	fprintf(stderr, "cvisor: %s\n", msg);
 	if (o && o->log && o->log[0])
 		log_line(o, msg);
+}
+
+int oci_error_open(const struct cli_opts *o, const char *id, int err)
+{
+	if (err == -ENOENT)
+		oci_error(o, "container %s does not exist", id);
+	else
+		oci_error(o, "container %s: %s", id, strerror(-err));
+	return 1;
 }

@@ -10,6 +10,10 @@ struct cli_opts;
  * with text `time="..." level=error msg="MSG"` as runc's text logs.  MSG is
  * one line without a trailing newline.  o may be NULL (stderr only). */
 void oci_error(const struct cli_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Reports that container id could not be opened (err: what state_open or
+ * state_read returned, -ENOENT: "container ID does not exist") and returns
+ * 1, the subcommand's exit code. */
+int oci_error_open(const struct cli_opts *o, const char *id, int err);
 /* The current time as RFC 3339 in UTC, with nanoseconds when nano (as Go's
  * RFC3339Nano: trailing zeros of the fraction dropped). */
 void oci_time_now(char *buf, unsigned long len, int nano);

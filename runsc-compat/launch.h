@@ -16,6 +16,7 @@
 #include <sys/types.h>
 
 #include "runsc-compat/cmd.h"
+#include "runsc-compat/state.h"
 
 struct cgroup;
 struct oci_config;
@@ -66,7 +67,6 @@ void launch_stdio_open(void);
 
 /* ---- The lifecycle's shared pieces (launch.c, cmd_create.c) ---- */
 
-struct ctr_state;
 struct ctl_resp;
 
 /* Client side of the sentry's control socket (common/control_proto.h).
@@ -86,9 +86,8 @@ int ctl_client_call(const struct ctr_state *s, uint32_t op, int sig, uint32_t ar
  * an fd to close afterwards, else -1). */
 int ctl_socket_addr(const char *root_dir, struct sockaddr_un *a, int *dirfd);
 
-/* Whether pid still runs the process started at starttime (not a zombie,
- * not reused). */
-bool launch_pid_alive(pid_t pid, uint64_t starttime);
+/* Records st as s's status in its state file: 0, or 1 after a message. */
+int lifecycle_set_status(const struct cli_opts *o, struct ctr_state *s, enum ctr_status st);
 /* Ends a container's host processes: SIGKILL to the sentry and the gofer,
  * then waits (up to ~5 s) until they are gone. */
 void launch_kill_sandbox(const struct ctr_state *s);
@@ -112,6 +111,12 @@ struct create_args {
 };
 int lifecycle_create(struct cli_opts *o, const struct create_args *a, pid_t *sentry,
 		     pid_t *gofer);
+/* Parses create's command line into *a (run's too: extra, NULL-terminated
+ * or NULL, holds its own flags; usage is the text after "Usage: " when the
+ * one ID is missing; cli_parse_id also sets up logging), then stdio
+ * (launch_stdio_open): 0 or an exit code after a message. */
+int lifecycle_create_args(struct cli_opts *o, int argc, char **argv, int i,
+			  const struct flag *extra, const char *usage, struct create_args *a);
 /* Removes a stopped (or, with force, any) container: kills what is left,
  * destroys its cgroup, removes its state.  An exit code. */
 int lifecycle_delete(struct cli_opts *o, const char *id, bool force);

@@ -127,19 +127,6 @@ json_t *oci_member(json_t *obj, const char *key)
 	return json_is_null(v) ? NULL : v;
 }
 
-int oci_get_object(struct oci_ctx *x, json_t *obj, const char *path, const char *key, json_t **out)
-{
-	char p[256];
-	json_t *v = oci_member(obj, key);
-	*out = NULL;
-	if (!v)
-		return 0;
-	if (!json_is_object(v))
-		return oci_fail(x, "%s must be an object", oci_path(p, sizeof p, path, key));
-	*out = v;
-	return 0;
-}
-
 static int check_string(struct oci_ctx *x, json_t *v, const char *what)
 {
 	if (!json_is_string(v))
@@ -149,17 +136,43 @@ static int check_string(struct oci_ctx *x, json_t *v, const char *what)
 	return 0;
 }
 
+/* Room for a field's JSON path in messages. */
+#define PATH_LEN 256
+
+/* The member key of obj in *out (NULL when absent or null: an error when
+ * required), of type (JSON_TRUE stands for either boolean), which the
+ * error calls noun ("an object"); its JSON path goes to p (PATH_LEN
+ * bytes) for the caller's own checks.  0 or -1. */
+static int get_member(struct oci_ctx *x, json_t *obj, const char *path, const char *key,
+		      bool required, json_type type, const char *noun, char *p, json_t **out)
+{
+	json_t *v = oci_member(obj, key);
+	*out = NULL;
+	oci_path(p, PATH_LEN, path, key);
+	if (!v)
+		return required ? oci_fail(x, "%s is required", p) : 0;
+	if (json_typeof(v) != type && !(type == JSON_TRUE && json_is_boolean(v)))
+		return oci_fail(x, "%s must be %s", p, noun);
+	*out = v;
+	return 0;
+}
+
+int oci_get_object(struct oci_ctx *x, json_t *obj, const char *path, const char *key, json_t **out)
+{
+	char p[PATH_LEN];
+	return get_member(x, obj, path, key, false, JSON_OBJECT, "an object", p, out);
+}
+
 int oci_get_str(struct oci_ctx *x, json_t *obj, const char *path, const char *key, bool required,
 		char **out)
 {
-	char p[256];
-	json_t *v = oci_member(obj, key);
-	if (!v) {
-		if (required)
-			return oci_fail(x, "%s is required", oci_path(p, sizeof p, path, key));
+	char p[PATH_LEN];
+	json_t *v;
+	if (get_member(x, obj, path, key, required, JSON_STRING, "a string", p, &v))
+		return -1;
+	if (!v)
 		return 0;
-	}
-	if (check_string(x, v, oci_path(p, sizeof p, path, key)))
+	if (check_string(x, v, p))
 		return -1;
 	char *s = strdup(json_string_value(v));
 	if (!s)
@@ -171,31 +184,27 @@ int oci_get_str(struct oci_ctx *x, json_t *obj, const char *path, const char *ke
 
 int oci_get_bool(struct oci_ctx *x, json_t *obj, const char *path, const char *key, bool *out)
 {
-	char p[256];
-	json_t *v = oci_member(obj, key);
-	if (!v)
-		return 0;
-	if (!json_is_boolean(v))
-		return oci_fail(x, "%s must be a boolean", oci_path(p, sizeof p, path, key));
-	*out = json_is_true(v);
+	char p[PATH_LEN];
+	json_t *v;
+	if (get_member(x, obj, path, key, false, JSON_TRUE, "a boolean", p, &v))
+		return -1;
+	if (v)
+		*out = json_is_true(v);
 	return 0;
 }
 
 int oci_get_int(struct oci_ctx *x, json_t *obj, const char *path, const char *key, long long min,
 		long long max, long long *out, bool *present)
 {
-	char p[256];
-	json_t *v = oci_member(obj, key);
+	char p[PATH_LEN];
+	json_t *v;
 	if (present)
 		*present = false;
+	if (get_member(x, obj, path, key, false, JSON_INTEGER,
+		       min >= 0 ? "an unsigned integer" : "an integer", p, &v))
+		return -1;
 	if (!v)
 		return 0;
-	oci_path(p, sizeof p, path, key);
-	if (!json_is_integer(v)) {
-		if (min >= 0)
-			return oci_fail(x, "%s must be an unsigned integer", p);
-		return oci_fail(x, "%s must be an integer", p);
-	}
 	long long n = json_integer_value(v);
 	if (n < min || n > max) {
 		if (min >= 0 && n < 0)
@@ -211,33 +220,24 @@ int oci_get_int(struct oci_ctx *x, json_t *obj, const char *path, const char *ke
 int oci_get_u64(struct oci_ctx *x, json_t *obj, const char *path, const char *key, bool required,
 		uint64_t *out)
 {
-	char p[256];
-	json_t *v = oci_member(obj, key);
-	if (!v) {
-		if (required)
-			return oci_fail(x, "%s is required", oci_path(p, sizeof p, path, key));
-		return 0;
-	}
-	if (!json_is_integer(v))
-		return oci_fail(x, "%s must be an unsigned integer",
-				oci_path(p, sizeof p, path, key));
-	*out = (uint64_t)json_integer_value(v);
+	char p[PATH_LEN];
+	json_t *v;
+	if (get_member(x, obj, path, key, required, JSON_INTEGER, "an unsigned integer", p, &v))
+		return -1;
+	if (v)
+		*out = (uint64_t)json_integer_value(v);
 	return 0;
 }
 
 int oci_get_array(struct oci_ctx *x, json_t *obj, const char *path, const char *key, json_t **out)
 {
-	char p[256];
-	json_t *v = oci_member(obj, key);
-	*out = NULL;
-	if (!v)
-		return 0;
-	oci_path(p, sizeof p, path, key);
-	if (!json_is_array(v))
-		return oci_fail(x, "%s must be an array", p);
-	if (json_array_size(v) > OCI_MAX_ARRAY)
+	char p[PATH_LEN];
+	if (get_member(x, obj, path, key, false, JSON_ARRAY, "an array", p, out))
+		return -1;
+	if (*out && json_array_size(*out) > OCI_MAX_ARRAY) {
+		*out = NULL;
 		return oci_fail(x, "%s has more than %d elements", p, OCI_MAX_ARRAY);
-	*out = v;
+	}
 	return 0;
 }
 

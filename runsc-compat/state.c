@@ -57,13 +57,6 @@ static int status_from_name(const char *s)
 	return -1;
 }
 
-static int dir_path(char *buf, size_t len, const char *root, const char *id)
-{
-	if ((size_t)snprintf(buf, len, "%s/%s", root, id) >= len)
-		return -ENAMETOOLONG;
-	return 0;
-}
-
 /* mkdir -p with mode for each missing component. */
 static int mkdir_p(const char *path, mode_t mode)
 {
@@ -120,6 +113,13 @@ uint64_t state_pid_starttime(pid_t pid)
 	return pid > 0 ? proc_starttime(pid, &z) : 0;
 }
 
+bool state_pid_alive(pid_t pid, uint64_t starttime)
+{
+	bool zombie = false;
+	uint64_t st = pid > 0 ? proc_starttime(pid, &zombie) : 0;
+	return st && !zombie && (!starttime || st == starttime);
+}
+
 /* Is the creator of a CTR_CREATING container gone (its lock is free)? */
 static bool creator_gone(const struct ctr_state *s)
 {
@@ -143,9 +143,7 @@ static void refresh(struct ctr_state *s, bool locked)
 			s->status = CTR_STOPPED;
 		return;
 	}
-	bool zombie;
-	uint64_t st = proc_starttime(s->pid, &zombie);
-	if (!st || zombie || (s->pid_starttime && st != s->pid_starttime))
+	if (!state_pid_alive(s->pid, s->pid_starttime))
 		s->status = CTR_STOPPED;
 }
 
@@ -192,31 +190,43 @@ static int read_file(const char *dir, struct ctr_state *s)
 	return 0;
 }
 
-int state_read(const char *root, const char *id, struct ctr_state *s)
+/* Zeroes s and points s->root_dir at ROOT/ID: 0, bad_id when id is not
+ * valid, or -ENAMETOOLONG. */
+static int init_dir(struct ctr_state *s, const char *root, const char *id, int bad_id)
 {
 	memset(s, 0, sizeof *s);
 	if (!state_valid_id(id))
-		return -ENOENT;
-	int r = dir_path(s->root_dir, sizeof s->root_dir, root, id);
+		return bad_id;
+	if ((size_t)snprintf(s->root_dir, sizeof s->root_dir, "%s/%s", root, id) >=
+	    sizeof s->root_dir)
+		return -ENAMETOOLONG;
+	return 0;
+}
+
+/* Reads the state file of s->root_dir into s and refreshes the status. */
+static int load(struct ctr_state *s, const char *id, bool locked)
+{
+	int r = read_file(s->root_dir, s);
 	if (r)
-		return r;
-	if ((r = read_file(s->root_dir, s)))
 		return r;
 	/* The directory name is the truth, whatever the file says. */
 	snprintf(s->id, sizeof s->id, "%s", id);
-	refresh(s, false);
+	refresh(s, locked);
 	return 0;
+}
+
+int state_read(const char *root, const char *id, struct ctr_state *s)
+{
+	int r = init_dir(s, root, id, -ENOENT);
+	return r ? r : load(s, id, false);
 }
 
 int state_open(const char *root, const char *id, struct ctr_state *s, int *lock_fd)
 {
 	char path[4200];
 	struct stat a, b;
-	memset(s, 0, sizeof *s);
 	*lock_fd = -1;
-	if (!state_valid_id(id))
-		return -ENOENT;
-	int r = dir_path(s->root_dir, sizeof s->root_dir, root, id);
+	int r = init_dir(s, root, id, -ENOENT);
 	if (r)
 		return r;
 	snprintf(path, sizeof path, "%s/lock", s->root_dir);
@@ -233,13 +243,11 @@ int state_open(const char *root, const char *id, struct ctr_state *s, int *lock_
 		close(fd);
 		return -ENOENT;
 	}
-	if ((r = read_file(s->root_dir, s))) {
+	if ((r = load(s, id, true))) {
 		close(fd);
 		state_free(s);
 		return r;
 	}
-	snprintf(s->id, sizeof s->id, "%s", id);
-	refresh(s, true);
 	*lock_fd = fd;
 	return 0;
 }
@@ -247,11 +255,8 @@ int state_open(const char *root, const char *id, struct ctr_state *s, int *lock_
 int state_create(const char *root, const char *id, struct ctr_state *s, int *lock_fd)
 {
 	char path[4200];
-	memset(s, 0, sizeof *s);
 	*lock_fd = -1;
-	if (!state_valid_id(id))
-		return -EINVAL;
-	int r = dir_path(s->root_dir, sizeof s->root_dir, root, id);
+	int r = init_dir(s, root, id, -EINVAL);
 	if (r)
 		return r;
 	if ((r = mkdir_p(root, 0700)))

@@ -61,6 +61,9 @@ char *state_oci_json(const struct ctr_state *s);
 struct json_t *state_oci_object(const struct ctr_state *s);
 /* Field 22 of /proc/PID/stat (for s->pid_starttime), 0 when pid is gone. */
 uint64_t state_pid_starttime(pid_t pid);
+/* Whether pid still runs the process started at starttime (0: whatever
+ * started it): not gone, not a zombie, not reused. */
+bool state_pid_alive(pid_t pid, uint64_t starttime);
 /* Every container id under root (NULL-terminated, malloc'd; free with
  * state_free_ids). */
 char **state_list_ids(const char *root);

@@ -13,8 +13,10 @@
 #include <unistd.h>
 
 #include "common/crash.h"
+#include "common/disasm.h"
 #include "common/log.h"
 #include "common/sandbox.h"
+#include "common/seccomp_filter.h"
 #include "platform/platform.h"
 #include "sentry/control/control.h"
 #include "sentry/fs/dev/dev.h"
@@ -221,6 +223,9 @@ int sentry_main(int argc, char **argv)
 	if (o.app_seccomp_fd >= 0 && app_seccomp_load_fd(o.app_seccomp_fd))
 		die_msg("--app-seccomp-fd: bad seccomp profile");
 
+	/* CVISOR_SECCOMP is the launcher's, read before the environment
+	 * becomes the application's. */
+	(void)sc_mode_from_env();
 	char **envp = take_environ();
 	pf = pf_lookup(o.platform);
 	if (!pf)
@@ -263,6 +268,10 @@ int sentry_main(int argc, char **argv)
 	 * its mounts ("none": the gofer tree itself, written through). */
 	if (overlay_root_init(o.overlay))
 		die_msg("--overlay=%s: cannot set up the root overlay", o.overlay);
+	/* --debug fault reports decode instructions with capstone, loaded on
+	 * demand: after pivot_root the host's libraries are out of reach. */
+	if (o.debug && !disasm_preload())
+		DEBUG("capstone not loadable: fault reports without instructions");
 	if (sandbox_enter_empty())
 		die_msg("cannot isolate the sentry");
 	syscall_table_init();
