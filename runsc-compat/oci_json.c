@@ -20,6 +20,11 @@ int oci_fail(struct oci_ctx *x, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(x->err + n, x->errlen - (size_t)n, fmt, ap);
 	va_end(ap);
+	/* One line whatever the input: names and jansson's excerpts of the
+	 * text may hold newlines or other control bytes. */
+	for (char *p = x->err; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	return -1;
 }
 

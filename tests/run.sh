@@ -104,7 +104,9 @@ for f in "$B"/fuzz/*_fuzz; do
 	fi
 	corpus=$tmp/corpus-$(basename "$f")
 	mkdir -p "$corpus"
-	run "$f" -max_total_time="$FUZZ_SECONDS" -max_len=70000 -rss_limit_mb=2048 "$corpus"
+	# A crashing input is kept in the build tree (named in the output).
+	run "$f" -max_total_time="$FUZZ_SECONDS" -max_len=70000 -rss_limit_mb=2048 \
+		-artifact_prefix="$B/fuzz/$(basename "$f")-" "$corpus"
 	if [ "$rc" = 0 ]; then pass "$name"; else fail "$name" "$why" "$tmp/out"; fi
 done
 

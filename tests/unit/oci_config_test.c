@@ -193,6 +193,10 @@ static void test_bad_top(void **s)
 	expect_error("{" MIN ", \"ociVersion\": \"1.0.0\"}",
 		     "config.json: invalid JSON at line 1 column 64: duplicate object key near "
 		     "'\"ociVersion\"'");
+	/* jansson quotes the text it stopped at, newline included: the error
+	 * stays one line (found by the fuzzer). */
+	expect_error("7\"\\\n", "config.json: invalid JSON at line 2 column 0: invalid escape near "
+				"'\"\\?'");
 }
 
 static void test_bad_utf8(void **s)
