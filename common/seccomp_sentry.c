@@ -66,8 +66,9 @@ static const struct sc_rule common_rules[] = {
     R(getrlimit), R(prlimit64), R(getrusage), R(times), R(uname), R(sysinfo),
     R(getrandom), R(getpriority), R(sched_getparam), R(sched_getscheduler),
     R(membarrier), R(restart_syscall), R(seccomp),
-    /* a new ptrace stub, before its own filter: its own session */
-    R(setsid), R(setpgid),
+    /* a new ptrace stub, before its own filter: its own session, and no
+     * capabilities (it runs application code) */
+    R(setsid), R(setpgid), R(capset),
 };
 
 /* The ptrace platform: tracing stubs, reading their memory for faults. */

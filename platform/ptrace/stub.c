@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/audit.h>
+#include <linux/capability.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <sched.h>
@@ -148,6 +149,22 @@ static void __attribute__((noreturn)) stub_child(pid_t parent, int opsfd)
 	if (syscall(SYS_ptrace, PTRACE_TRACEME, 0, 0, 0))
 		syscall(SYS_exit_group, 1);
 	close_gaps(ptrace_memfd, ptrace_codefd, opsfd);
+	/* The stub runs application code: it keeps no capability.  That also
+	 * lets the sentry, which keeps almost none itself, set the stub's CPU
+	 * affinity (the kernel wants the target's permitted set to be a subset
+	 * of the caller's) and so run it on its own CPU. */
+	for (int cap = 0; cap < 64; cap++)
+		syscall(SYS_prctl, PR_CAPBSET_DROP, cap, 0, 0, 0);
+	syscall(SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	struct {
+		uint32_t version;
+		int pid;
+	} caphdr = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct {
+		uint32_t effective, permitted, inheritable;
+	} capdata[2] = {{0}};
+	if (syscall(SYS_capset, &caphdr, capdata))
+		syscall(SYS_exit_group, 1);
 	if (syscall(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0))
 		syscall(SYS_exit_group, 1);
 	long a = syscall(SYS_mmap, 0, STUB_CODE_SIZE, PROT_READ | PROT_EXEC, MAP_SHARED,
