@@ -9,7 +9,8 @@
  *   request                 reply (ctl_resp)
  *   CTL_START               err; the init task starts running
  *   CTL_SIGNAL sig [all]    err; sig to init's thread group, or (arg
- *                           CTL_SIG_ALL) to every process
+ *                           CTL_SIG_ALL) to every process, or (arg
+ *                           CTL_SIG_PID, payload int32 pid) to one
  *   CTL_EXEC  ctl_exec+strs err, val = pid inside; then, when that process
  *             fds 0-2 by    has exited, a CTL_EXIT reply whose val is its
  *             SCM_RIGHTS    wait status (Linux encoding)
@@ -39,6 +40,11 @@ enum ctl_op {
 };
 
 #define CTL_SIG_ALL 1u /* ctl_req.arg bit for CTL_SIGNAL */
+/* ctl_req.arg bit for CTL_SIGNAL: the payload is one int32_t, the pid
+ * inside of an exec'd process, which alone gets the signal (^C, ^\, ^Z
+ * and SIGWINCH go to the foreground group of its terminal, if it has one;
+ * ESRCH once it has exited). */
+#define CTL_SIG_PID 2u
 
 struct ctl_req {
 	uint32_t magic;

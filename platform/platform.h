@@ -112,6 +112,9 @@ struct platform {
 
 extern const struct platform platform_ptrace;
 extern const struct platform platform_kvm;
+/* /dev/kvm opened by the launcher (a sentry in a user namespace may not
+ * open it itself), or -1: kvm's init opens it. */
+extern int platform_kvm_dev_fd;
 
 /* The platform chosen with --platform (set once at sentry start). */
 extern const struct platform *pf;

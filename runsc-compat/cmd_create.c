@@ -36,7 +36,11 @@ static int control_listen(const struct cli_opts *o, const struct ctr_state *s)
 		return -1;
 	}
 	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) || listen(fd, 64)) {
+	/* 0600 whatever our umask: in a user namespace the sentry cannot
+	 * tell host root from other unmapped users by SO_PEERCRED, so only
+	 * root may connect at all. */
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) || chmod(a.sun_path, 0600) ||
+	    listen(fd, 64)) {
 		oci_error(o, "control socket %s/control: %s", s->root_dir, strerror(errno));
 		if (fd >= 0)
 			close(fd);

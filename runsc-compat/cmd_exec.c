@@ -5,11 +5,17 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <poll.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/control_proto.h"
+#include "common/log.h"
 #include "runsc-compat/cmd.h"
 #include "runsc-compat/errors.h"
 #include "runsc-compat/launch.h"
@@ -87,6 +93,58 @@ static int wait_exit(int fd)
 	if (ctl_client_recv(fd, &r, NULL) || r.op != CTL_EXIT)
 		return 128 + SIGKILL;
 	return status_code((int)r.val);
+}
+
+/* Signals for the process inside: podman/conmon and the shim signal the
+ * pid-file process, a person the foreground `cvisor exec`, and the host
+ * terminal of a --tty exec signals its session leader, the shim. */
+static const int relayed[] = {SIGTERM, SIGINT,  SIGHUP,   SIGQUIT,
+			      SIGUSR1, SIGUSR2, SIGWINCH, SIGTSTP};
+
+static void relay_set(sigset_t *set)
+{
+	sigemptyset(set);
+	for (size_t k = 0; k < sizeof relayed / sizeof *relayed; k++)
+		sigaddset(set, relayed[k]);
+}
+
+/* CTL_SIGNAL for the one process, on a connection of its own. */
+static void relay_signal(const struct ctr_state *s, int32_t pid, int sig)
+{
+	int fd = ctl_client_connect(s);
+	if (fd < 0)
+		return;
+	struct timeval tv = {10, 0};
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+	struct ctl_resp r;
+	if (!ctl_client_send(fd, CTL_SIGNAL, sig, CTL_SIG_PID, &pid, sizeof pid, NULL, 0))
+		ctl_client_recv(fd, &r, NULL);
+	close(fd);
+}
+
+/* wait_exit, passing on the signals of relay_set (blocked by the caller,
+ * so that none is lost or acts on us in between) until the process ends. */
+static int wait_relaying(int fd, const struct ctr_state *s, int32_t pid)
+{
+	sigset_t set;
+	relay_set(&set);
+	int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	while (sfd >= 0) {
+		struct pollfd p[2] = {{.fd = fd, .events = POLLIN}, {.fd = sfd, .events = POLLIN}};
+		if (poll(p, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		struct signalfd_siginfo si;
+		while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si)
+			relay_signal(s, pid, (int)si.ssi_signo);
+		if (p[0].revents)
+			break;
+	}
+	if (sfd >= 0)
+		close(sfd);
+	return wait_exit(fd);
 }
 
 /* Collects repeated --env/-e values (the flag parser keeps one value). */
@@ -275,12 +333,16 @@ int cmd_exec(struct cli_opts *o, int argc, char **argv, int i)
 		goto out;
 	}
 	free(msg);
-	if (slave >= 0) {
-		close(slave);
-		slave = -1;
-	}
+	int32_t inside = (int32_t)resp.val;
+	sigset_t relay;
+	relay_set(&relay);
+	sigprocmask(SIG_BLOCK, &relay, NULL);
 	if (!detach) {
-		rc = wait_exit(fd);
+		if (slave >= 0) {
+			close(slave);
+			slave = -1;
+		}
+		rc = wait_relaying(fd, &s, inside);
 		close(fd);
 		goto out;
 	}
@@ -295,10 +357,16 @@ int cmd_exec(struct cli_opts *o, int argc, char **argv, int i)
 	if (shim == 0) {
 		/* Out of the caller's way: its stdio belongs to the process. */
 		setsid();
+		/* The pty's session: the host line discipline then sends ^C,
+		 * ^Z and the window-size SIGWINCH to us, and we pass them on. */
+		if (slave >= 0 && ioctl(slave, TIOCSCTTY, 0))
+			log_warn("exec: pty as controlling terminal: %s", strerror(errno));
 		int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 		for (int k = 0; null >= 0 && k < 3; k++)
 			dup2(null, k);
-		_exit(wait_exit(fd));
+		if (slave >= 0)
+			close(slave);
+		_exit(wait_relaying(fd, &s, inside));
 	}
 	close(fd);
 	rc = pid_file && launch_write_pidfile(o, pid_file, shim) ? 1 : 0;

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
@@ -69,6 +70,9 @@ int isolate_join_namespaces(const struct oci_config *c, char *err, size_t errlen
 				continue;
 			if (join(ns, err, errlen))
 				return -1;
+			/* What we join next is checked against our ids in it. */
+			if (ns->type == OCI_NS_USER && isolate_become_root(err, errlen))
+				return -1;
 		}
 	}
 	return 0;
@@ -109,4 +113,30 @@ int isolate_write_idmaps(pid_t pid, const struct oci_config *c, char *err, size_
 	    write_map(pid, "gid_map", c->gid_mappings, c->n_gid_mappings, err, errlen))
 		return -1;
 	return 0;
+}
+
+bool isolate_has_userns(const struct oci_config *c)
+{
+	const struct oci_namespace *ns = oci_config_ns(c, OCI_NS_USER);
+	return ns && (ns->path || c->n_uid_mappings);
+}
+
+int isolate_become_root(char *err, size_t errlen)
+{
+	/* setgroups first: it needs CAP_SETGID, which setresuid may drop. */
+	if (setgroups(0, NULL) || setresgid(0, 0, 0) || setresuid(0, 0, 0)) {
+		snprintf(err, errlen, "become root of the user namespace: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int isolate_join_user(const struct oci_config *c, char *err, size_t errlen)
+{
+	const struct oci_namespace *ns = oci_config_ns(c, OCI_NS_USER);
+	if (!ns || !ns->path)
+		return 0;
+	if (join(ns, err, errlen))
+		return -1;
+	return isolate_become_root(err, errlen);
 }

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <grp.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -52,6 +51,7 @@ struct child {
 	int report_fd;		  /* write end: why the child failed */
 	int go_fd;		  /* read end: wait for the launcher, or -1 */
 	const struct oci_config *join; /* namespace paths to enter, or NULL */
+	const struct oci_config *join_user; /* only its user namespace path */
 	struct cgroup *cg;
 	bool cg_v2_done;      /* clone3 put us in its v2 tree already */
 	const sigset_t *mask; /* signal mask to exec with */
@@ -89,8 +89,27 @@ static int child_fn(void *arg)
 		/* Our ids are still the host's, unmapped in here: without
 		 * becoming the namespace's root, exec would drop every
 		 * capability the sentry needs to set itself up. */
-		if (setgroups(0, NULL) || setresgid(0, 0, 0) || setresuid(0, 0, 0))
-			child_fail(c, "become root of the user namespace", strerror(errno));
+		char err[256];
+		if (isolate_become_root(err, sizeof err))
+			child_fail(c, "namespaces", err);
+	}
+	/* A user namespace we join leaves us a mapped uid there, to whom the
+	 * host's cgroup files do not belong: join the cgroup first. */
+	bool cg_done = false;
+	if (c->cg && (c->join_user || (c->join && isolate_has_userns(c->join)))) {
+		if (cg_attach_self(c->cg, c->cg_v2_done))
+			child_fail(c, "join the container's cgroup", strerror(errno));
+		cg_done = true;
+	}
+	if (c->join_user) {
+		/* The gofer: only the user namespace config.json names. */
+		char err[1024];
+		if (isolate_join_user(c->join_user, err, sizeof err))
+			child_fail(c, "namespaces", err);
+		/* Mounts need a mount namespace that user namespace owns; the
+		 * one clone made belongs to ours. */
+		if (unshare(CLONE_NEWNS))
+			child_fail(c, "unshare(CLONE_NEWNS)", strerror(errno));
 	}
 	if (c->join) {
 		/* Before anything else: what follows (cgroup, exec) happens
@@ -117,7 +136,7 @@ static int child_fn(void *arg)
 				_exit(1);
 		}
 	}
-	if (c->cg && cg_attach_self(c->cg, c->cg_v2_done))
+	if (c->cg && !cg_done && cg_attach_self(c->cg, c->cg_v2_done))
 		child_fail(c, "join the container's cgroup", strerror(errno));
 	/* stdio first: a kept fd may sit on 0-2 only if it is one of them. */
 	for (int i = 0; c->stdio && i < 3; i++) {
@@ -341,6 +360,26 @@ int launch_sandbox(const struct launch_spec *s, const sigset_t *mask, struct lau
 	if (o->debug_fd >= 0)
 		sargv[n++] = fd_log;
 	sargv[n++] = cwd_arg;
+	/* In a user namespace the sentry runs as a mapped host uid that
+	 * /dev/kvm (root:kvm 0660) does not admit: we open it for it. */
+	char kvm_arg[32];
+	int kvm_fd = -1;
+	bool userns = s->ns_config && isolate_has_userns(s->ns_config);
+	if (userns && !strcmp(o->platform, "kvm")) {
+		kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+		if (kvm_fd < 0) {
+			log_warn("kvm: /dev/kvm: %s", strerror(errno));
+			close(sv[0]);
+			close(sv[1]);
+			free(sargv);
+			free(gargv);
+			free(tree_arg);
+			free(cwd_arg);
+			return -1;
+		}
+		snprintf(kvm_arg, sizeof kvm_arg, "--kvm-fd=%d", kvm_fd);
+		sargv[n++] = kvm_arg;
+	}
 	for (size_t k = 0; k < nflags; k++)
 		sargv[n++] = s->sentry_flags[k];
 	sargv[n++] = "--";
@@ -358,7 +397,17 @@ int launch_sandbox(const struct launch_spec *s, const sigset_t *mask, struct lau
 	    .cg = s->cg,
 	    .mask = mask,
 	};
-	res->gofer = start_child(&gofer, GOFER_NS_FLAGS, NULL, "start gofer");
+	/* With a user namespace the gofer gets one too, with the same maps
+	 * (or joins the same one): files the container creates belong to
+	 * the mapped host ids, and its capabilities reach no further than
+	 * the sentry's (docs/isolation.md). */
+	int gofer_ns = GOFER_NS_FLAGS;
+	if (s->ns_config && (s->sentry_ns_flags & CLONE_NEWUSER))
+		gofer_ns |= CLONE_NEWUSER;
+	else if (userns)
+		gofer.join_user = s->ns_config;
+	res->gofer = start_child(&gofer, gofer_ns, gofer_ns & CLONE_NEWUSER ? s->ns_config : NULL,
+				 "start gofer");
 	close(sv[0]);
 	if (res->gofer < 0) {
 		close(sv[1]);
@@ -378,6 +427,8 @@ int launch_sandbox(const struct launch_spec *s, const sigset_t *mask, struct lau
 	};
 	for (int k = 0; k < s->n_keep; k++)
 		sentry.keep[sentry.n_keep++] = s->keep[k];
+	if (kvm_fd >= 0)
+		sentry.keep[sentry.n_keep++] = kvm_fd;
 	res->sentry = start_child(&sentry, s->sentry_ns_flags, s->ns_config, "start sentry");
 	close(sv[1]);
 	if (res->sentry < 0) {
@@ -388,6 +439,8 @@ int launch_sandbox(const struct launch_spec *s, const sigset_t *mask, struct lau
 	DEBUG("gofer pid %d, sentry pid %d", res->gofer, res->sentry);
 	r = 0;
 out:
+	if (kvm_fd >= 0)
+		close(kvm_fd);
 	free(sargv);
 	free(gargv);
 	free(tree_arg);

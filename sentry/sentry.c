@@ -77,6 +77,10 @@ static void parse(int argc, char **argv, struct sentry_opts *o)
 				die_msg("bad --bind=%s (N:/path[:ro])", s + 7);
 		} else if (!strncmp(s, "--app-seccomp-fd=", 17)) {
 			o->app_seccomp_fd = atoi(s + 17);
+		} else if (!strncmp(s, "--kvm-fd=", 9)) {
+			/* opened by the launcher before our user namespace */
+			platform_kvm_dev_fd = atoi(s + 9);
+			fcntl(platform_kvm_dev_fd, F_SETFD, FD_CLOEXEC);
 		} else if (!strncmp(s, "--max-tasks=", 12)) {
 			task_max_tasks = atol(s + 12);
 		} else if (!strcmp(s, "--strace")) {

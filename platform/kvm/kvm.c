@@ -276,6 +276,8 @@ static int build_kernel(void)
 	return 0;
 }
 
+int platform_kvm_dev_fd = -1;
+
 static void kick_handler(int sig) {}
 
 static int kvm_init(int memfd)
@@ -285,7 +287,8 @@ static int kvm_init(int memfd)
 	if (kvm_vm >= 0)
 		return 0;
 	int e;
-	kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	kvm_fd = platform_kvm_dev_fd >= 0 ? platform_kvm_dev_fd
+					  : open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (kvm_fd < 0) {
 		e = -errno;
 		log_warn("kvm: /dev/kvm: %s", strerror(errno));

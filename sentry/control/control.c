@@ -3,6 +3,7 @@
 #include "sentry/control/control.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -23,6 +24,52 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cond = PTHREAD_COND_INITIALIZER;
 static bool started, exited;
 static int exit_status, waiters;
+/* The host's root as SO_PEERCRED shows it to us: 0, or in a user namespace
+ * where host uid 0 is not mapped the overflow uid, which every unmapped
+ * host user shares.  Then the socket file (root's, 0600, in root's 0711
+ * state directory) is what keeps other host users out. */
+static uid_t admin_uid;
+
+/* Reads "inside outside count" lines; host uid 0's inside id or -1. */
+static long map_host_root(const char *map)
+{
+	unsigned long in, out, cnt;
+	const char *p = map;
+	while (sscanf(p, "%lu %lu %lu", &in, &out, &cnt) == 3) {
+		if (out == 0 && cnt > 0)
+			return (long)in;
+		p = strchr(p, '\n');
+		if (!p)
+			break;
+		p++;
+	}
+	return -1;
+}
+
+static void read_small(const char *path, char *buf, size_t len)
+{
+	buf[0] = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	ssize_t n = read(fd, buf, len - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = 0;
+}
+
+void ctl_note_admin(void)
+{
+	char map[4096], ov[32];
+	read_small("/proc/self/uid_map", map, sizeof map);
+	long in = map_host_root(map);
+	if (in >= 0 || !map[0]) {
+		admin_uid = in > 0 ? (uid_t)in : 0;
+		return;
+	}
+	read_small("/proc/sys/kernel/overflowuid", ov, sizeof ov);
+	admin_uid = ov[0] ? (uid_t)strtoul(ov, NULL, 10) : 65534;
+	DEBUG("control: host root is uid %u in our user namespace", (unsigned)admin_uid);
+}
 
 static void reply(int fd, uint32_t op, int err, int64_t val, const void *data, uint32_t len)
 {
@@ -71,6 +118,36 @@ static int do_signal(int sig, bool all)
 		sig_send_tg(tgs[i], sig, &si);
 		tg_drop(tgs[i]);
 	}
+	return 0;
+}
+
+/* What an exec shim passes on (CTL_SIG_PID): as a terminal would send
+ * them, the job-control ones to the foreground group of the process's
+ * terminal, the rest to the process. */
+static int do_signal_pid(int sig, const char *data, uint32_t len)
+{
+	int32_t pid;
+	if (sig <= 0 || sig > 64 || len != sizeof pid)
+		return EINVAL;
+	memcpy(&pid, data, sizeof pid);
+	siginfo_t si;
+	memset(&si, 0, sizeof si);
+	si.si_signo = sig;
+	si.si_code = SI_USER;
+	bool tty = sig == SIGINT || sig == SIGQUIT || sig == SIGTSTP || sig == SIGWINCH;
+	pthread_mutex_lock(&tasklist_lock);
+	struct thread_group *tg = pid > 0 ? tg_lookup_locked(pid) : NULL;
+	if (tg && tg->zombie)
+		tg = NULL;
+	int fg = tg && tg->has_tty ? tg->tty_fg_pgid : 0;
+	if (tg)
+		tg->refs++;
+	pthread_mutex_unlock(&tasklist_lock);
+	if (!tg)
+		return ESRCH;
+	if (!(tty && fg > 0 && sig_send_pgrp(fg, sig, &si) == 0))
+		sig_send_tg(tg, sig, &si);
+	tg_drop(tg);
 	return 0;
 }
 
@@ -265,13 +342,16 @@ static void *conn_main(void *arg)
 		pthread_mutex_lock(&lock);
 		bool running = started;
 		pthread_mutex_unlock(&lock);
-		if (!running && rq.sig == SIGKILL) {
+		if (!running && rq.sig == SIGKILL && !(rq.arg & CTL_SIG_PID)) {
 			/* init never ran: end the sandbox as its death would. */
 			reply(fd, rq.op, 0, 0, NULL, 0);
 			control_notify_exit(SIGKILL);
 			_exit(128 + SIGKILL);
 		}
-		reply(fd, rq.op, do_signal(rq.sig, rq.arg & CTL_SIG_ALL), 0, NULL, 0);
+		if (rq.arg & CTL_SIG_PID)
+			reply(fd, rq.op, do_signal_pid(rq.sig, data, rq.len), 0, NULL, 0);
+		else
+			reply(fd, rq.op, do_signal(rq.sig, rq.arg & CTL_SIG_ALL), 0, NULL, 0);
 		break;
 	case CTL_EXEC:
 		do_exec(fd, data, rq.len, fds, nfds);
@@ -320,7 +400,7 @@ static void *accept_main(void *arg)
 		}
 		struct ucred uc;
 		socklen_t ul = sizeof uc;
-		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &ul) || uc.uid != 0) {
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &uc, &ul) || uc.uid != admin_uid) {
 			close(fd);
 			continue;
 		}

@@ -14,3 +14,7 @@ struct thread_group;
  * one-line reason in err, worded as runc's. */
 int ctl_spawn(const struct ctl_exec *e, const uint32_t *groups, char *cwd, char **argv,
 	      char **envp, const int *fds, struct thread_group **out, char *err, size_t errlen);
+
+/* Records which peer uid is the host's root (control.c); called while the
+ * host's /proc is still reachable, before the sentry pivots. */
+void ctl_note_admin(void);

@@ -9,6 +9,7 @@
 
 #include "common/log.h"
 #include "sentry/control/control.h"
+#include "sentry/control/control_internal.h"
 #include "sentry/kernel/cred.h"
 #include "sentry/kernel/fdtable.h"
 #include "sentry/kernel/task.h"
@@ -47,6 +48,7 @@ bool ctl_parse_flag(const char *s)
 		v++;
 	if (!strncmp(s, "--control-fd=", 13)) {
 		m.control_fd = (int)num(v, "--control-fd", 10);
+		ctl_note_admin();
 	} else if (!strncmp(s, "--ready-fd=", 11)) {
 		m.ready_fd = (int)num(v, "--ready-fd", 10);
 		m.oci = true;
