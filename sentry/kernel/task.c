@@ -120,11 +120,21 @@ int task_run(struct task *t)
 		}
 		switch (ev.kind) {
 		case PF_EV_SYSCALL:
+			t->fault_retry_addr = 0;
 			syscall_dispatch(t);
 			break;
 		case PF_EV_FAULT: {
 			int code = ev.si_code;
 			int e = mm_fault(t->mm, ev.addr, ev.access, &code);
+			if (e == -EAGAIN) {
+				/* Retry a possibly stale fault once per address. */
+				if (t->fault_retry_addr != ev.addr) {
+					t->fault_retry_addr = ev.addr;
+					break;
+				}
+				e = -EFAULT;
+			}
+			t->fault_retry_addr = 0;
 			if (e == -EFAULT)
 				fault_signal(t, SIGSEGV, code, ev.addr, NULL);
 			else if (e)

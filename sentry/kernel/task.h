@@ -193,6 +193,7 @@ struct task {
 	int refs;
 	bool in_table;
 	int exit_code;            /* this thread's own exit(2) status word */
+	uint64_t fault_retry_addr; /* a maybe-stale fault retried once (mm_fault -EAGAIN) */
 
 	/* Set while the task is inside pf->run, so a kick knows to interrupt
 	 * application code (seq_cst with work: one of the two always sees the

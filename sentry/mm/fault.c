@@ -394,7 +394,11 @@ static int fault_locked(struct mm *mm, uint64_t addr, int access, int *si_code)
 		 * on a page mapped read-only only for copy-on-write is a write. */
 		if ((PTE_PROT(e) & PROT_WRITE) || !(v->prot & PROT_WRITE)) {
 			*si_code = SEGV_ACCERR;
-			return -EFAULT;
+			/* Writable already: another thread's copy-on-write may
+			 * have upgraded it after this fault was taken (ptrace
+			 * reports faults late), or it is an instruction fetch
+			 * from a data page.  The caller retries once. */
+			return (PTE_PROT(e) & PROT_WRITE) ? -EAGAIN : -EFAULT;
 		}
 		write = true;
 	}
@@ -410,7 +414,7 @@ int mm_fault(struct mm *mm, uint64_t addr, int access, int *si_code)
 	pthread_mutex_lock(&mm->lock);
 	int r = fault_locked(mm, addr, access, si_code);
 	pthread_mutex_unlock(&mm->lock);
-	if (r && r != -EFAULT)
+	if (r && r != -EFAULT && r != -EAGAIN)
 		DEBUG("mm: fault at 0x%lx: %d", (unsigned long)addr, r);
 	return r;
 }

@@ -127,7 +127,11 @@ int mm_addr_shared(struct mm *mm, uint64_t addr);
 
 /* Resolves an application fault.  0: mapped, retry the instruction.
  * -EFAULT: no mapping or access not allowed (deliver SIGSEGV with
- * *si_code = SEGV_MAPERR or SEGV_ACCERR).  -EIO/-ENOMEM: SIGBUS. */
+ * *si_code = SEGV_MAPERR or SEGV_ACCERR).  -EIO/-ENOMEM: SIGBUS.
+ * -EAGAIN (access 0 only): a protection fault on a page that is writable
+ * now, either stale (another thread's copy-on-write won the race) or an
+ * instruction fetch; run the thread again, and if the same fault comes
+ * straight back, it is SIGSEGV with *si_code. */
 int mm_fault(struct mm *mm, uint64_t addr, int access, int *si_code);
 
 /* Checked copies.  0 or -EFAULT; partial copies write nothing useful. */

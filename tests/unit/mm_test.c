@@ -142,6 +142,12 @@ static void test_fault_around(void **state)
 	ncalls = 0;
 	assert_int_equal(mm_fault(mm, BASE + 7 * PG, PF_ACCESS_WRITE, &code), 0);
 	assert_int_equal(ncalls, 0);
+	/* A protection fault of unknown kind on a page mapped writable is
+	 * stale (another thread's copy-on-write) or a fetch: retry, no call. */
+	code = SEGV_ACCERR;
+	assert_int_equal(mm_fault(mm, BASE + 7 * PG, 0, &code), -EAGAIN);
+	assert_int_equal(code, SEGV_ACCERR);
+	assert_int_equal(ncalls, 0);
 	/* The last window is clipped to the VMA. */
 	assert_int_equal(mm_fault(mm, BASE + 39 * PG, 0, &code), 0);
 	assert_int_equal(ncalls, 1);
