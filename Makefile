@@ -15,7 +15,7 @@ LDLIBS  := -lseccomp -ljansson -lunwind -lunwind-x86_64 -lcapstone -lpthread
 MODULES := common platform platform/ptrace platform/kvm sentry sentry/mm \
            sentry/kernel sentry/kernel/elf sentry/syscalls sentry/vfs sentry/fs/gofer \
            sentry/fs/host sentry/fs/pipe sentry/fs/proc sentry/fs/tmpfs sentry/fs/overlay sentry/fs/anon \
-           sentry/fs/dev sentry/fs/sys sentry/fs/socket sentry/control sentry/seccomp gofer runsc-compat
+           sentry/fs/dev sentry/fs/sys sentry/fs/socket sentry/ipc sentry/control sentry/seccomp gofer runsc-compat
 SRCS    := $(foreach m,$(MODULES),$(wildcard $(m)/*.c))
 OBJS    := $(SRCS:%.c=$(B)/obj/%.o)
 # Hand-written assembly (the ptrace stub, later the KVM trampoline).

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "sentry/ipc/ipc.h"
 #include "sentry/kernel/fdtable.h"
 #include "sentry/kernel/fork.h"
 #include "sentry/kernel/futex.h"
@@ -267,6 +268,9 @@ void task_exit_thread(struct task *t)
 					pdeath_t[npdeath] = x;
 					pdeath[npdeath++] = x->pdeath_signal;
 				}
+		/* SEM_UNDO before the parent can see the exit (Linux's
+		 * exit_sem comes before exit_notify). */
+		ipc_sem_exit(tg);
 		process_exit_locked(tg);
 	}
 	if (!leader) {
