@@ -1,5 +1,6 @@
-/* Socket syscalls: AF_UNIX sockets live in the sentry (sentry/fs/socket);
- * there is no network stack, so other families get EAFNOSUPPORT. */
+/* Socket syscalls: AF_UNIX sockets and loopback-only AF_INET/AF_INET6
+ * sockets live in the sentry (sentry/fs/socket); other families get
+ * EAFNOSUPPORT. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -47,10 +48,14 @@ DEFINE_SYSCALL(socket, R_INT, A_INT, A_INT, A_INT)
 		return -EINVAL;
 	if (family < 0 || family >= NPROTO)
 		return -EAFNOSUPPORT;
-	if (family != AF_UNIX)
-		return -EAFNOSUPPORT; /* no network stack in the sentry (docs/sockets.md) */
 	struct file *f;
-	long r = usock_create(t, type, proto, flags, &f);
+	long r;
+	if (family == AF_INET || family == AF_INET6)
+		r = isock_create(t, family, type, proto, flags, &f);
+	else if (family == AF_UNIX)
+		r = usock_create(t, type, proto, flags, &f);
+	else
+		return -EAFNOSUPPORT; /* no netlink, packet... (docs/sockets.md) */
 	if (r)
 		return r;
 	return install(t, f, flags & SOCK_CLOEXEC);
@@ -63,6 +68,15 @@ DEFINE_SYSCALL(socketpair, R_INT, A_INT, A_INT, A_INT, A_PTR)
 	type &= ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
 	if (type < 0 || type >= 11)
 		return -EINVAL;
+	if (family == AF_INET || family == AF_INET6) {
+		/* TCP and UDP have no socketpair, once the socket is made. */
+		struct file *f;
+		long r = isock_create(t, family, type, proto, flags, &f);
+		if (r)
+			return r;
+		file_put(f);
+		return -EOPNOTSUPP;
+	}
 	if (family != AF_UNIX)
 		return -EAFNOSUPPORT;
 	struct file *x, *y;
@@ -88,12 +102,11 @@ DEFINE_SYSCALL(socketpair, R_INT, A_INT, A_INT, A_INT, A_PTR)
 	return 0;
 }
 
-/* Copies a socket address in: 0 or -EINVAL/-EFAULT. */
-static long addr_in(struct task *t, uint64_t uaddr, uint64_t len, struct sockaddr_un *out)
+/* Copies a socket address in: 0 or -EINVAL/-EFAULT.  The family's code
+ * checks the length further (a unix name fits a sockaddr_un). */
+static long addr_in(struct task *t, uint64_t uaddr, uint64_t len, struct sockaddr_storage *out)
 {
 	if ((int)len < 0 || len > sizeof(struct sockaddr_storage))
-		return -EINVAL;
-	if (len > sizeof *out)
 		return -EINVAL;
 	memset(out, 0, sizeof *out);
 	if (len && mm_copy_in(t->mm, out, uaddr, len))
@@ -125,12 +138,12 @@ static long with_addr(struct task *t, const uint64_t *a,
 		      int (*op)(struct task *, struct file *, const struct sockaddr_un *, socklen_t))
 {
 	struct file *f;
-	struct sockaddr_un sa;
+	struct sockaddr_storage sa;
 	long r = sock_get(t, (int)a[0], &f);
 	if (r)
 		return r;
 	if (!(r = addr_in(t, a[1], a[2], &sa)))
-		r = op(t, f, &sa, (socklen_t)a[2]);
+		r = op(t, f, (struct sockaddr_un *)&sa, (socklen_t)a[2]);
 	file_put(f);
 	return r;
 }
@@ -207,8 +220,9 @@ DEFINE_SYSCALL(shutdown, R_INT, A_FD, A_INT)
 
 /* ---- messages ---- */
 
-/* Parses the control messages of a send into m (files referenced). */
-static long control_in(struct task *t, const struct msghdr *h, struct usock_msg *m)
+/* Parses the control messages of a send into m (files referenced).  TCP
+ * and UDP take no SOL_SOCKET messages and ignore IP-level ones here. */
+static long control_in(struct task *t, const struct msghdr *h, struct usock_msg *m, bool inet)
 {
 	if (!h->msg_controllen)
 		return 0;
@@ -233,6 +247,10 @@ static long control_in(struct task *t, const struct msghdr *h, struct usock_msg 
 		}
 		if (c->cmsg_level != SOL_SOCKET)
 			continue;
+		if (inet) {
+			r = -EINVAL;
+			break;
+		}
 		size_t dlen = c->cmsg_len - CMSG_LEN(0);
 		if (c->cmsg_type == SCM_RIGHTS) {
 			int n = (int)(dlen / sizeof(int));
@@ -319,7 +337,7 @@ static long send_one(struct task *t, struct file *f, struct msghdr *h, int flags
 		     const struct iovec *kiov)
 {
 	struct iovec uiov[UIO_MAXIOV], iov[RW_IOVS];
-	struct sockaddr_un sa;
+	struct sockaddr_storage sa;
 	struct usock_msg *m = calloc(1, sizeof *m);
 	long r;
 	if (!m)
@@ -329,12 +347,12 @@ static long send_one(struct task *t, struct file *f, struct msghdr *h, int flags
 	if (h->msg_name && h->msg_namelen) {
 		if ((r = addr_in(t, (uint64_t)(uintptr_t)h->msg_name, h->msg_namelen, &sa)))
 			goto out;
-		m->addr = &sa;
+		m->addr = (struct sockaddr_un *)&sa;
 		m->addrlen = h->msg_namelen;
 	}
 	if ((r = msg_bufs(t, m, uiov, (int)h->msg_iovlen, false, iov)))
 		goto out;
-	if ((r = control_in(t, h, m)))
+	if ((r = control_in(t, h, m, usock_family(f) != AF_UNIX)))
 		goto out;
 	r = usock_sendmsg(t, f, m, flags);
 out:

@@ -1,8 +1,11 @@
-/* Unix domain sockets (AF_UNIX) implemented in the sentry: stream, datagram
- * and seqpacket sockets, socketpair, filesystem and abstract names, the
- * listen/connect/accept handshake, messages with SCM_RIGHTS files and
- * SCM_CREDENTIALS, shutdown, socket options, and socket files for
- * read/write/poll/ioctl/fstat.
+/* Sockets implemented in the sentry.  Unix domain sockets (AF_UNIX):
+ * stream, datagram and seqpacket sockets, socketpair, filesystem and
+ * abstract names, the listen/connect/accept handshake, messages with
+ * SCM_RIGHTS files and SCM_CREDENTIALS, shutdown, socket options, and
+ * socket files for read/write/poll/ioctl/fstat.  AF_INET and AF_INET6 over
+ * the only interface, loopback: TCP and UDP (docs/sockets.md).  Every
+ * usock_* call below takes a socket of any of these families; addresses
+ * are the family's sockaddr (sockaddr_un is big enough for sockaddr_in6).
  *
  * The syscall layer (sentry/syscalls/sys_socket.c) copies addresses, iovecs
  * and control messages in and out; this module works on sentry memory and
@@ -44,13 +47,18 @@ struct usock_msg {
 	int msg_flags; /* recv: MSG_TRUNC, MSG_EOR... */
 };
 
-/* Whether f is a unix socket. */
+/* Whether f is a sentry socket (any family), and its family. */
 bool file_is_usock(const struct file *f);
+int usock_family(const struct file *f);
 
 /* socket(AF_UNIX, type, protocol): type already split from its SOCK_*
  * flags; flags holds SOCK_NONBLOCK.  0 or -ESOCKTNOSUPPORT/-EPROTONOSUPPORT
  * /-ENOMEM. */
 int usock_create(struct task *t, int type, int protocol, int flags, struct file **out);
+/* socket(AF_INET or AF_INET6, ...): -ESOCKTNOSUPPORT, -EPROTONOSUPPORT,
+ * -EPERM (SOCK_RAW), -EACCES (ping sockets), -EINVAL or -ENOMEM. */
+int isock_create(struct task *t, int family, int type, int protocol, int flags,
+		 struct file **out);
 /* socketpair(): two connected sockets. */
 int usock_pair(struct task *t, int type, int protocol, int flags, struct file **a,
 	       struct file **b);

@@ -1,5 +1,6 @@
-/* Unix socket objects: creation, names (paths and the abstract namespace),
- * listen/connect/accept, shutdown, release, and the socket file's ops. */
+/* Socket objects: unix creation and names (paths and the abstract
+ * namespace); listen/connect/accept, shutdown, release and the socket
+ * file's ops, shared with the loopback inet sockets (inet.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -31,6 +32,8 @@ static struct usock *bound_list;
 static const struct file_ops usock_ops;
 
 bool file_is_usock(const struct file *f) { return f->ops == &usock_ops; }
+
+int usock_family(const struct file *f) { return USOCK_OF(f)->family; }
 
 struct usock *usock_get(struct usock *s)
 {
@@ -79,12 +82,13 @@ int usock_wait_errno(int r, const struct timespec *dl)
 	return dl ? -EINTR : -ERESTARTSYS;
 }
 
-static struct usock *usock_new(struct task *t, int type)
+struct usock *usock_new(struct task *t, int type)
 {
 	struct usock *s = calloc(1, sizeof *s);
 	if (!s)
 		return NULL;
 	s->refs = 1;
+	s->family = AF_UNIX;
 	s->type = type;
 	s->ino = __atomic_fetch_add(&next_ino, 1, __ATOMIC_RELAXED) + 10000;
 	if (t) {
@@ -98,7 +102,7 @@ static struct usock *usock_new(struct task *t, int type)
 	return s;
 }
 
-static struct file *usock_file(struct usock *s, int flags)
+struct file *usock_file(struct usock *s, int flags)
 {
 	return file_new(&usock_ops, O_RDWR | (flags & SOCK_NONBLOCK ? O_NONBLOCK : 0), NULL, s);
 }
@@ -268,6 +272,8 @@ static bool path_taken(struct task *t, const struct sockaddr_un *addr, socklen_t
 int usock_bind(struct task *t, struct file *f, const struct sockaddr_un *addr, socklen_t len)
 {
 	struct usock *s = USOCK_OF(f);
+	if (s->family != AF_UNIX)
+		return isock_bind(t, f, (const struct sockaddr *)addr, len);
 	int r = usock_addr_check(addr, len);
 	if (r)
 		return r;
@@ -388,10 +394,12 @@ int usock_listen(struct task *t, struct file *f, int backlog)
 	if (backlog < 0 || backlog > 4096)
 		backlog = 4096; /* net.core.somaxconn */
 	pthread_mutex_lock(&unix_lock);
-	if (!s->bound || s->state == US_CONN) {
+	if (s->state == US_CONN || (s->family == AF_UNIX && !s->bound)) {
 		r = -EINVAL;
+	} else if (s->family != AF_UNIX && (r = isock_listen_locked(s))) {
+		/* no port, or another listener has it */
 	} else {
-		if (s->state != US_LISTEN) {
+		if (s->state != US_LISTEN && s->family == AF_UNIX) {
 			usock_cred(t, &s->peercred, true);
 			s->has_peercred = true;
 		}
@@ -443,7 +451,8 @@ static int disconnect_dgram(struct usock *s)
 int usock_connect(struct task *t, struct file *f, const struct sockaddr_un *addr, socklen_t len)
 {
 	struct usock *s = USOCK_OF(f), *l;
-	struct timespec dlbuf, *dl;
+	if (s->family != AF_UNIX)
+		return isock_connect(t, f, (const struct sockaddr *)addr, len);
 	if (s->type == SOCK_DGRAM && len >= sizeof(sa_family_t) && addr->sun_family == AF_UNSPEC)
 		return disconnect_dgram(s);
 	int r = usock_find(t, addr, len, s->type, &l);
@@ -451,7 +460,15 @@ int usock_connect(struct task *t, struct file *f, const struct sockaddr_un *addr
 		return r;
 	if (s->type == SOCK_DGRAM)
 		return connect_dgram(s, l);
+	return usock_connect_stream(t, f, l);
+}
 
+int usock_connect_stream(struct task *t, struct file *f, struct usock *l)
+{
+	struct usock *s = USOCK_OF(f);
+	struct timespec dlbuf, *dl;
+	bool inet = s->family != AF_UNIX;
+	int r = 0;
 	struct usock *n = usock_new(t, s->type);
 	if (!n) {
 		usock_put(l);
@@ -465,7 +482,7 @@ int usock_connect(struct task *t, struct file *f, const struct sockaddr_un *addr
 			break;
 		}
 		if (s->state == US_LISTEN) {
-			r = -EINVAL;
+			r = inet ? -EISCONN : -EINVAL;
 			break;
 		}
 		if (l->type != s->type) {
@@ -478,8 +495,11 @@ int usock_connect(struct task *t, struct file *f, const struct sockaddr_un *addr
 		}
 		if (l->aq_len <= l->backlog)
 			break;
+		/* TCP has no EAGAIN here: the handshake would complete later,
+		 * so a nonblocking connect is admitted over the backlog. */
 		if (f->flags & O_NONBLOCK) {
-			r = -EAGAIN;
+			if (!inet)
+				r = -EAGAIN;
 			break;
 		}
 		int w = usock_wait(l, task_current(), POLLOUT, dl);
@@ -498,15 +518,19 @@ int usock_connect(struct task *t, struct file *f, const struct sockaddr_un *addr
 		n->passcred = l->passcred;
 		n->sndbuf = l->sndbuf;
 		n->rcvbuf = l->rcvbuf;
-		usock_cred(t, &n->peercred, true);
-		n->has_peercred = true;
 		n->peer = usock_get(s);
 		s->peer = usock_get(n);
 		s->state = US_CONN;
-		s->peercred = l->peercred;
-		s->has_peercred = true;
-		if (s->passcred && !s->bound)
-			usock_autobind_locked(s);
+		if (inet) {
+			isock_connected_locked(s, l, n);
+		} else {
+			usock_cred(t, &n->peercred, true);
+			n->has_peercred = true;
+			s->peercred = l->peercred;
+			s->has_peercred = true;
+			if (s->passcred && !s->bound)
+				usock_autobind_locked(s);
+		}
 		*l->aq_tail = n; /* the queue takes n's first reference */
 		l->aq_tail = &n->anext;
 		l->aq_len++;
@@ -560,7 +584,9 @@ int usock_accept(struct task *t, struct file *f, int flags, struct file **out,
 			break;
 		}
 	}
-	if (n) {
+	if (n && s->family != AF_UNIX) {
+		*peerlen = isock_render(n, &n->remote, peer);
+	} else if (n) {
 		memset(peer, 0, sizeof *peer);
 		peer->sun_family = AF_UNIX;
 		*peerlen = sizeof(sa_family_t);
@@ -591,6 +617,8 @@ int usock_shutdown(struct file *f, int how)
 	struct usock *s = USOCK_OF(f);
 	if (how < SHUT_RD || how > SHUT_RDWR)
 		return -EINVAL;
+	if (s->family != AF_UNIX)
+		return isock_shutdown(f, how);
 	int mode = how + 1; /* SHUT_RD -> SHUT_RCV, SHUT_WR -> SHUT_SND */
 	pthread_mutex_lock(&unix_lock);
 	s->shut |= mode;
@@ -613,6 +641,8 @@ int usock_name(struct file *f, bool peer, struct sockaddr_un *out, socklen_t *le
 {
 	struct usock *s = USOCK_OF(f);
 	int r = 0;
+	if (s->family != AF_UNIX)
+		return isock_name(f, peer, out, len);
 	memset(out, 0, sizeof *out);
 	out->sun_family = AF_UNIX;
 	*len = sizeof(sa_family_t);
@@ -639,7 +669,7 @@ static struct umsg *purge_locked(struct usock *s)
 {
 	struct umsg *m = s->rq;
 	for (struct umsg *i = m; i; i = i->next) {
-		i->sender->wmem -= i->len;
+		i->sender->wmem -= i->charge;
 		waitq_wake(&i->sender->wq, POLLOUT | POLLWRNORM);
 	}
 	s->rq = NULL;
@@ -658,19 +688,52 @@ static void chain_append(struct umsg **dead, struct umsg *m)
 static void close_locked(struct usock *s, struct umsg **dead)
 {
 	s->closed = true;
-	if (s->bound)
+	if (s->family != AF_UNIX)
+		isock_unhash_locked(s);
+	else if (s->bound)
 		registry_del(s);
 	struct usock *p = s->peer;
 	if (p && s->type != SOCK_DGRAM) {
-		p->shut = SHUT_BOTH;
-		/* Unread data (or a connection never accepted) resets the peer. */
-		if (s->rq || s->state != US_CONN || s->anext)
+		/* Unread data (or a connection never accepted) resets the
+		 * peer, as does TCP's SO_LINGER with a zero time.  TCP's
+		 * orderly close is only a FIN: the peer reads EOF. */
+		bool reset = s->rq || s->state != US_CONN || s->anext ||
+			     (s->family != AF_UNIX && s->linger.l_onoff && !s->linger.l_linger);
+		if (s->family == AF_UNIX || reset)
+			p->shut = SHUT_BOTH;
+		else
+			p->shut |= SHUT_RCV;
+		if (reset)
 			p->err = ECONNRESET;
 		waitq_wake(&p->wq, ~0u);
 	}
 	s->peer = NULL;
 	if (p)
 		usock_put(p);
+	usock_refuse_pending_locked(s, dead);
+	chain_append(dead, purge_locked(s));
+	waitq_wake(&s->wq, ~0u);
+}
+
+void usock_abort_locked(struct usock *s, struct umsg **dead)
+{
+	struct usock *p = s->peer;
+	if (p) {
+		p->shut = SHUT_BOTH;
+		p->err = ECONNRESET;
+		waitq_wake(&p->wq, ~0u);
+		s->peer = NULL;
+		usock_put(p);
+	}
+	usock_refuse_pending_locked(s, dead);
+	chain_append(dead, purge_locked(s));
+	s->state = US_UNCONN;
+	s->shut = 0;
+	waitq_wake(&s->wq, ~0u);
+}
+
+void usock_refuse_pending_locked(struct usock *s, struct umsg **dead)
+{
 	while (s->aq) {
 		struct usock *n = s->aq;
 		s->aq = n->anext;
@@ -681,8 +744,6 @@ static void close_locked(struct usock *s, struct umsg **dead)
 	}
 	s->aq_tail = &s->aq;
 	s->aq_len = 0;
-	chain_append(dead, purge_locked(s));
-	waitq_wake(&s->wq, ~0u);
 }
 
 void umsg_free_chain(struct umsg *m)
@@ -730,12 +791,20 @@ static ssize_t usock_write(struct file *f, const struct iovec *iov, int iovcnt, 
 	return usock_sendmsg(task_current(), f, &m, 0);
 }
 
+size_t usock_sndlimit_locked(const struct usock *s)
+{
+	/* A TCP sender fills its own buffer and the receiver's window. */
+	if (s->family != AF_UNIX && s->type == SOCK_STREAM && s->peer)
+		return (size_t)s->sndbuf + (size_t)s->peer->rcvbuf;
+	return (size_t)s->sndbuf;
+}
+
 static bool writable_locked(struct usock *s)
 {
 	if (s->state == US_LISTEN)
 		return false;
 	/* Linux's unix_writable: a quarter of the send buffer in flight. */
-	return s->wmem * 4 <= (size_t)s->sndbuf;
+	return s->wmem * 4 <= usock_sndlimit_locked(s);
 }
 
 static uint32_t usock_poll(struct file *f, struct poll_table *pt, uint32_t events)
@@ -781,7 +850,7 @@ static long usock_ioctl(struct file *f, struct task *t, unsigned cmd, uint64_t a
 		pthread_mutex_unlock(&unix_lock);
 		break;
 	default:
-		return -ENOTTY;
+		return sock_if_ioctl(s, t, cmd, arg);
 	}
 	if (n < 0)
 		return n;

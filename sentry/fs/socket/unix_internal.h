@@ -1,5 +1,5 @@
-/* The unix socket object, its message queue and the bound-name registry,
- * shared by the files of sentry/fs/socket. */
+/* The socket object (unix and loopback inet alike), its message queue and
+ * the bound-name registries, shared by the files of sentry/fs/socket. */
 #pragma once
 #include <pthread.h>
 #include <stdbool.h>
@@ -22,7 +22,21 @@
 #define USOCK_MIN_SNDBUF 4608
 #define USOCK_MIN_RCVBUF 2304
 
+/* TCP's and UDP's defaults (net.ipv4.tcp_wmem/tcp_rmem, udp: the core's). */
+#define ISOCK_TCP_SNDBUF 16384
+#define ISOCK_TCP_RCVBUF 131072
+
 enum usock_state { US_UNCONN, US_LISTEN, US_CONN };
+
+/* An inet endpoint; IPv4 addresses are held IPv4-mapped (::ffff:a.b.c.d)
+ * so that dual-stack matching compares one form. */
+struct inet_ep {
+	uint8_t addr[16];
+	uint16_t port; /* host order */
+};
+
+/* Stored inet options (inet_opt.c's table gives each its slot). */
+#define ISOCK_NOPTS 24
 
 struct usock;
 
@@ -31,6 +45,7 @@ struct umsg {
 	struct umsg *next;
 	struct usock *sender; /* a reference: its wmem counts len */
 	size_t len, off;      /* bytes; off: consumed (streams) */
+	size_t charge;        /* of len, counted in the sender's wmem */
 	struct file **files;  /* SCM_RIGHTS in flight (references) */
 	int nfiles;
 	struct ucred cred;
@@ -41,6 +56,8 @@ struct umsg {
 
 struct usock {
 	int refs; /* atomic: the file, a peer's pointer, an accept queue, messages sent */
+	int family; /* AF_UNIX, AF_INET, AF_INET6 */
+	int protocol; /* SO_PROTOCOL: 0 (unix), IPPROTO_TCP, IPPROTO_UDP */
 	int type;
 	uint64_t ino;
 	uid_t uid;
@@ -78,6 +95,13 @@ struct usock {
 	struct timespec rcvtimeo, sndtimeo;
 	bool has_peercred;
 	struct ucred peercred; /* a listener: its own, given to clients */
+
+	/* AF_INET/AF_INET6 (unix_lock): bound is set once local.port is */
+	struct inet_ep local, remote;
+	bool user_addr, user_port; /* chosen by bind, kept by a UDP disconnect */
+	bool v6only, hashed;
+	struct usock *inext; /* the inet registry's chain */
+	int iopt[ISOCK_NOPTS];
 };
 
 extern pthread_mutex_t unix_lock;
@@ -108,3 +132,49 @@ int usock_find(struct task *t, const struct sockaddr_un *addr, socklen_t len, in
 int usock_addr_check(const struct sockaddr_un *addr, socklen_t len);
 /* Frees a chain of messages: their files and sender references (no lock). */
 void umsg_free_chain(struct umsg *m);
+
+/* Shared between the unix and inet halves. */
+struct usock *usock_new(struct task *t, int type);
+struct file *usock_file(struct usock *s, int flags);
+/* The bytes s may have in flight before a stream send waits (unix_lock). */
+size_t usock_sndlimit_locked(const struct usock *s);
+/* The stream handshake once the listener l is found (a reference, put
+ * here): waits for backlog room, queues the server's end on l.  inet
+ * fills the names of both ends through isock_connected_locked. */
+int usock_connect_stream(struct task *t, struct file *f, struct usock *l);
+/* Closes the listener's accept queue (unix_lock held): its connections
+ * are reset; messages to free are chained on *dead. */
+void usock_refuse_pending_locked(struct usock *s, struct umsg **dead);
+/* Drops s's connection or listen queue with a reset (unix_lock held): a
+ * TCP disconnect.  s becomes a fresh unconnected socket. */
+void usock_abort_locked(struct usock *s, struct umsg **dead);
+/* Queues message u from s on r (unix_lock held). */
+void usock_enqueue_locked(struct usock *s, struct usock *r, struct umsg *u);
+/* A message of len bytes copied from the iovecs; charge: count it in the
+ * sender's wmem.  NULL when out of memory. */
+struct umsg *umsg_from_iov(struct task *t, struct usock *s, const struct iovec *iov, int cnt,
+			   size_t len, bool charge);
+
+/* ---- inet (inet.c, inet_opt.c, inet_if.c) ---- */
+int isock_bind(struct task *t, struct file *f, const struct sockaddr *sa, socklen_t len);
+int isock_connect(struct task *t, struct file *f, const struct sockaddr *sa, socklen_t len);
+int isock_listen_locked(struct usock *s);
+/* Sets the names of a new connection (unix_lock held): s the client, l the
+ * listener, n the server's end. */
+void isock_connected_locked(struct usock *s, struct usock *l, struct usock *n);
+/* An endpoint as the application sees it on s: sockaddr_in or _in6. */
+socklen_t isock_render(const struct usock *s, const struct inet_ep *ep, void *out);
+int isock_name(struct file *f, bool peer, void *out, socklen_t *len);
+/* Leaves the registry (unix_lock held). */
+void isock_unhash_locked(struct usock *s);
+int isock_shutdown(struct file *f, int how);
+/* UDP send: 0..len or -errno. */
+long isock_send_dgram(struct task *t, struct file *f, struct usock_msg *m, int flags);
+int isock_getsockopt(struct usock *s, int level, int name, void *val, socklen_t *len);
+int isock_setsockopt(struct task *t, struct usock *s, int level, int name, const void *val,
+		     socklen_t len);
+void isock_opt_init(struct usock *s);
+/* A stored option's value (unix_lock held), or -1 when it is not one. */
+int isock_opt_locked(const struct usock *s, int level, int name);
+/* The SIOCGIF* ioctls on any socket (-ENOTTY for other commands). */
+long sock_if_ioctl(struct usock *s, struct task *t, unsigned cmd, uint64_t arg);

@@ -1,6 +1,6 @@
-/* Unix socket data transfer: send and receive of stream chunks, datagrams
- * and seqpackets, with SCM_RIGHTS files, credentials, peeking, truncation,
- * shutdown and buffer limits. */
+/* Socket data transfer: send and receive of stream chunks, datagrams and
+ * seqpackets, with SCM_RIGHTS files, credentials, peeking, truncation,
+ * shutdown and buffer limits; TCP streams and UDP receives use it too. */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -73,6 +73,7 @@ static struct umsg *umsg_new(struct task *t, struct usock *s, struct cur *c, siz
 		u->nfiles = m->nfiles;
 	}
 	u->len = cur_move(c, u->data, len, false);
+	u->charge = u->len;
 	if (m->has_cred)
 		u->cred = m->cred;
 	else
@@ -81,10 +82,22 @@ static struct umsg *umsg_new(struct task *t, struct usock *s, struct cur *c, siz
 	return u;
 }
 
-/* Queues u on r (unix_lock held). */
-static void enqueue(struct usock *s, struct usock *r, struct umsg *u)
+struct umsg *umsg_from_iov(struct task *t, struct usock *s, const struct iovec *iov, int cnt,
+			   size_t len, bool charge)
 {
-	if (s->bound) {
+	struct cur c = {.iov = iov, .cnt = cnt};
+	struct usock_msg none = {0};
+	struct umsg *u = umsg_new(t, s, &c, len, &none, false);
+	if (u && !charge)
+		u->charge = 0;
+	return u;
+}
+
+void usock_enqueue_locked(struct usock *s, struct usock *r, struct umsg *u)
+{
+	if (s->family != AF_UNIX) {
+		/* UDP's source was set by the caller; TCP reports none. */
+	} else if (s->bound) {
 		u->from = s->addr;
 		u->fromlen = s->addrlen;
 	} else {
@@ -93,7 +106,7 @@ static void enqueue(struct usock *s, struct usock *r, struct umsg *u)
 	*r->rq_tail = u;
 	r->rq_tail = &u->next;
 	r->rq_bytes += u->len;
-	s->wmem += u->len;
+	s->wmem += u->charge;
 	waitq_wake(&r->wq, POLLIN | POLLRDNORM);
 }
 
@@ -104,9 +117,12 @@ static long send_stream(struct task *t, struct file *f, struct usock *s, struct 
 	size_t total = iov_total(m->iov, m->iovcnt), done = 0;
 	bool nonblock = (flags & MSG_DONTWAIT) || (f->flags & O_NONBLOCK);
 	bool packet = s->type == SOCK_SEQPACKET;
+	bool inet = s->family != AF_UNIX;
 	struct timespec dlbuf, *dl;
 	long r = 0;
 
+	if (inet)
+		m->addr = NULL; /* TCP ignores a destination */
 	if (m->addr && s->type == SOCK_STREAM)
 		return s->state == US_CONN ? -EISCONN : -EOPNOTSUPP;
 	if (packet && total > (size_t)s->sndbuf - 32)
@@ -114,12 +130,18 @@ static long send_stream(struct task *t, struct file *f, struct usock *s, struct 
 	pthread_mutex_lock(&unix_lock);
 	dl = usock_deadline(&s->sndtimeo, &dlbuf);
 	for (;;) {
-		if (s->state != US_CONN) {
+		if (inet && s->err && !done) {
+			r = -s->err; /* a reset: reported once, then EPIPE */
+			s->err = 0;
+			break;
+		}
+		if (s->state != US_CONN && !inet) {
 			r = -ENOTCONN;
 			break;
 		}
-		struct usock *p = s->peer;
-		if ((s->shut & SHUT_SND) || !p || (p->shut & SHUT_RCV) || p->closed) {
+		struct usock *p = s->state == US_CONN ? s->peer : NULL;
+		/* A TCP peer's own SHUT_RD does not stop our data. */
+		if ((s->shut & SHUT_SND) || !p || (!inet && (p->shut & SHUT_RCV)) || p->closed) {
 			r = -EPIPE;
 			*sigpipe = !(flags & MSG_NOSIGNAL);
 			break;
@@ -128,7 +150,8 @@ static long send_stream(struct task *t, struct file *f, struct usock *s, struct 
 		 * Linux); a seqpacket sends an empty message. */
 		if (done == total && (!packet || done))
 			break;
-		size_t room = s->wmem < (size_t)s->sndbuf ? s->sndbuf - s->wmem : 0;
+		size_t lim = usock_sndlimit_locked(s);
+		size_t room = s->wmem < lim ? lim - s->wmem : 0;
 		size_t want = total - done;
 		if (packet ? (s->wmem && want > room) : !room) {
 			if (nonblock) {
@@ -152,7 +175,7 @@ static long send_stream(struct task *t, struct file *f, struct usock *s, struct 
 			r = -ENOMEM;
 			break;
 		}
-		enqueue(s, p, u);
+		usock_enqueue_locked(s, p, u);
 		done += u->len;
 		if (!total)
 			break;
@@ -223,7 +246,7 @@ static long send_dgram(struct task *t, struct file *f, struct usock *s, struct u
 		bool full = (s->wmem && s->wmem + total > (size_t)s->sndbuf) ||
 			    (to->rq && to->rq_bytes + total > (size_t)to->rcvbuf);
 		if (!full) {
-			enqueue(s, to, u);
+			usock_enqueue_locked(s, to, u);
 			u = NULL;
 			r = (long)total;
 			break;
@@ -260,7 +283,9 @@ long usock_sendmsg(struct task *t, struct file *f, struct usock_msg *m, int flag
 	long r;
 	if (flags & MSG_OOB)
 		return -EOPNOTSUPP;
-	if (m->addr) {
+	if (s->family != AF_UNIX && s->type == SOCK_DGRAM)
+		return isock_send_dgram(t, f, m, flags);
+	if (m->addr && s->family == AF_UNIX) {
 		int e = usock_addr_check(m->addr, m->addrlen);
 		if (e)
 			return e;
@@ -287,7 +312,7 @@ static struct umsg *dequeue_head(struct usock *s)
 		s->rq_tail = &s->rq;
 	u->next = NULL;
 	s->rq_bytes -= u->len - u->off;
-	u->sender->wmem -= u->len;
+	u->sender->wmem -= u->charge;
 	waitq_wake(&u->sender->wq, POLLOUT | POLLWRNORM);
 	waitq_wake(&s->wq, POLLOUT | POLLWRNORM); /* datagram senders waiting on the queue */
 	return u;
@@ -337,7 +362,7 @@ long usock_recvmsg(struct task *t, struct file *f, struct usock_msg *m, int flag
 	pthread_mutex_lock(&unix_lock);
 	dl = usock_deadline(&s->rcvtimeo, &dlbuf);
 	if (s->type != SOCK_DGRAM && s->state != US_CONN) {
-		r = s->type == SOCK_SEQPACKET ? -ENOTCONN : -EINVAL;
+		r = s->type == SOCK_SEQPACKET || s->family != AF_UNIX ? -ENOTCONN : -EINVAL;
 		goto out;
 	}
 	for (;;) {

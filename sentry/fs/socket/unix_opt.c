@@ -1,5 +1,5 @@
-/* Unix socket options (SOL_SOCKET): the ones Linux's unix sockets honour or
- * accept, on sentry buffers. */
+/* Socket options (SOL_SOCKET): the ones Linux's unix sockets honour or
+ * accept, on sentry buffers; inet sockets add theirs first (inet_opt.c). */
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
@@ -52,18 +52,23 @@ int usock_getsockopt(struct task *t, struct file *f, int level, int name, void *
 	(void)t;
 	if ((int)*len < 0)
 		return -EINVAL;
-	if (level != SOL_SOCKET)
+	if (s->family != AF_UNIX) {
+		int r = isock_getsockopt(s, level, name, val, len);
+		if (r <= 0)
+			return r;
+	} else if (level != SOL_SOCKET) {
 		return -EOPNOTSUPP;
+	}
 	pthread_mutex_lock(&unix_lock);
 	switch (name) {
 	case SO_TYPE:
 		v = s->type;
 		break;
 	case SO_DOMAIN:
-		v = AF_UNIX;
+		v = s->family;
 		break;
 	case SO_PROTOCOL:
-		v = 0;
+		v = s->protocol;
 		break;
 	case SO_ERROR:
 		v = s->err;
@@ -127,7 +132,12 @@ int usock_setsockopt(struct task *t, struct file *f, int level, int name, const 
 {
 	struct usock *s = USOCK_OF(f);
 	int v = 0, r = 0;
-	(void)t;
+	if (s->family != AF_UNIX) {
+		r = isock_setsockopt(t, s, level, name, val, len);
+		if (r <= 0)
+			return r;
+		r = 0;
+	}
 	if (level != SOL_SOCKET)
 		return -ENOPROTOOPT;
 	switch (name) {
