@@ -62,7 +62,7 @@ unit_objs = $(foreach m,$(call unit_deps,$(1)),\
 .SECONDEXPANSION:
 $(B)/tests/unit/%: tests/unit/%.c $$(call unit_objs,$$*)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ -lcmocka $(LDLIBS)
+	$(CC) $(CFLAGS) -o $@ $< $(call unit_objs,$*) -lcmocka $(LDLIBS)
 
 $(B)/bench/%: bench/%.c
 	@mkdir -p $(dir $@)
@@ -91,7 +91,8 @@ FUZZERS := $(patsubst fuzz/%.c,$(B)/fuzz/%,$(wildcard fuzz/*_fuzz.c))
 fuzz_objs = $(foreach m,$(shell cat fuzz/$(1).deps 2>/dev/null),$(wildcard $(m)/*.c))
 $(B)/fuzz/%: fuzz/%.c $$(call fuzz_objs,$$*)
 	@mkdir -p $(dir $@)
-	clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -I. -o $@ $^ $(LDLIBS)
+	clang -g -O1 -fsanitize=fuzzer,address,undefined -std=gnu11 -D_GNU_SOURCE -I. -MMD -MP \
+		-o $@ $< $(call fuzz_objs,$*) $(LDLIBS)
 fuzz: $(FUZZERS)
 
 format:
@@ -100,4 +101,7 @@ format:
 clean:
 	rm -rf build build-asan
 
--include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
+# Header (and #include'd .c) dependencies of objects, unit tests and
+# fuzzers: a unit test that includes the source it tests is rebuilt when
+# that source changes.
+-include $(shell find $(B)/obj $(B)/tests/unit $(B)/fuzz -name '*.d' 2>/dev/null)
