@@ -22,36 +22,6 @@ int anon_fstat(struct file *f, struct stat *st)
 	return 0;
 }
 
-size_t iov_len_total(const struct iovec *iov, int cnt)
-{
-	size_t n = 0;
-	for (int i = 0; i < cnt; i++)
-		n += iov[i].iov_len;
-	return n;
-}
-
-size_t iov_put(const struct iovec *iov, int cnt, const void *buf, size_t len)
-{
-	size_t done = 0;
-	for (int i = 0; i < cnt && done < len; i++) {
-		size_t k = iov[i].iov_len < len - done ? iov[i].iov_len : len - done;
-		memcpy(iov[i].iov_base, (const char *)buf + done, k);
-		done += k;
-	}
-	return done;
-}
-
-size_t iov_get(const struct iovec *iov, int cnt, void *buf, size_t len)
-{
-	size_t done = 0;
-	for (int i = 0; i < cnt && done < len; i++) {
-		size_t k = iov[i].iov_len < len - done ? iov[i].iov_len : len - done;
-		memcpy((char *)buf + done, iov[i].iov_base, k);
-		done += k;
-	}
-	return done;
-}
-
 int anon_wait(struct waitq *q, pthread_mutex_t *lock, struct task *t, uint32_t events,
 	      clockid_t clock, const struct timespec *deadline)
 {

@@ -25,7 +25,7 @@ static ssize_t efd_read(struct file *f, const struct iovec *iov, int iovcnt, int
 	uint64_t v;
 	ssize_t r;
 	(void)off;
-	if (iov_len_total(iov, iovcnt) < sizeof v)
+	if (iov_total(iov, iovcnt) < sizeof v)
 		return -EINVAL;
 	pthread_mutex_lock(&e->lock);
 	for (;;) {
@@ -58,7 +58,7 @@ static ssize_t efd_write(struct file *f, const struct iovec *iov, int iovcnt, in
 	uint64_t v;
 	ssize_t r;
 	(void)off;
-	if (iov_len_total(iov, iovcnt) < sizeof v)
+	if (iov_total(iov, iovcnt) < sizeof v)
 		return -EINVAL;
 	iov_get(iov, iovcnt, &v, sizeof v);
 	if (v == UINT64_MAX)

@@ -201,7 +201,7 @@ static ssize_t in_read(struct file *f, const struct iovec *iov, int iovcnt, int6
 {
 	struct inotify *in = f->priv;
 	struct task *t = task_current();
-	size_t cap = iov_len_total(iov, iovcnt), done = 0;
+	size_t cap = iov_total(iov, iovcnt), done = 0;
 	ssize_t r = 0;
 	(void)off;
 	pthread_mutex_lock(&in->lock);

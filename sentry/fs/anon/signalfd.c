@@ -88,7 +88,7 @@ static ssize_t sfd_read(struct file *f, const struct iovec *iov, int iovcnt, int
 {
 	struct signalfd *s = f->priv;
 	struct task *t = task_current();
-	size_t cap = iov_len_total(iov, iovcnt) / sizeof(struct signalfd_siginfo);
+	size_t cap = iov_total(iov, iovcnt) / sizeof(struct signalfd_siginfo);
 	(void)off;
 	if (!cap)
 		return -EINVAL;

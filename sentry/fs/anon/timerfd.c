@@ -134,7 +134,7 @@ static ssize_t tfd_read(struct file *f, const struct iovec *iov, int iovcnt, int
 	uint64_t n;
 	ssize_t r;
 	(void)off;
-	if (iov_len_total(iov, iovcnt) < sizeof n)
+	if (iov_total(iov, iovcnt) < sizeof n)
 		return -EINVAL;
 	pthread_mutex_lock(&tf->lock);
 	for (;;) {

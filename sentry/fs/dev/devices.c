@@ -10,6 +10,7 @@
 #include "sentry/fs/dev/dev.h"
 #include "sentry/fs/dev/internal.h"
 #include "sentry/kernel/task.h"
+#include "sentry/vfs/iov.h"
 #include "sentry/vfs/vfs.h"
 
 static int host_tty_fd = -1;
@@ -18,14 +19,6 @@ void devfs_host_tty_init(void)
 {
 	if (isatty(0))
 		host_tty_fd = fcntl(0, F_DUPFD_CLOEXEC, 3);
-}
-
-static size_t iov_total(const struct iovec *iov, int cnt)
-{
-	size_t n = 0;
-	for (int i = 0; i < cnt; i++)
-		n += iov[i].iov_len;
-	return n;
 }
 
 static ssize_t null_read(struct file *f, const struct iovec *iov, int iovcnt, int64_t off)

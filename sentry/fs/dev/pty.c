@@ -19,6 +19,7 @@
 #include "sentry/kernel/task.h"
 #include "sentry/mm/mm.h"
 #include "sentry/syscalls/syscalls.h"
+#include "sentry/vfs/iov.h"
 #include "sentry/vfs/poll.h"
 
 #define EV_IN (POLLIN | POLLRDNORM)
@@ -83,14 +84,6 @@ static struct pty *pty_find(int index)
 		}
 	}
 	return p;
-}
-
-static size_t iov_total(const struct iovec *iov, int cnt)
-{
-	size_t n = 0;
-	for (int i = 0; i < cnt; i++)
-		n += iov[i].iov_len;
-	return n;
 }
 
 /* Sleeps until something is announced on p's queue for events, or the

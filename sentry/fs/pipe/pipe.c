@@ -16,6 +16,7 @@
 #include "sentry/mm/mm.h"
 #include "sentry/syscalls/syscalls.h"
 #include "sentry/vfs/dentry.h"
+#include "sentry/vfs/iov.h"
 #include "sentry/vfs/poll.h"
 
 #define CAP_SYS_RESOURCE_BIT (1ULL << 24)
@@ -26,14 +27,6 @@
 #define EV_WRITE (POLLOUT | POLLWRNORM)
 
 static const struct file_ops pipe_ops;
-
-static size_t iov_total(const struct iovec *iov, int cnt)
-{
-	size_t n = 0;
-	for (int i = 0; i < cnt; i++)
-		n += iov[i].iov_len;
-	return n;
-}
 
 /* Sleeps t until something is announced on p's queue for events.  Called
  * and returns with p->lock held; 0 or -EINTR. */

@@ -10,6 +10,7 @@
 
 #include "sentry/fs/pipe/pipe.h"
 #include "sentry/kernel/wait.h"
+#include "sentry/vfs/iov.h"
 
 struct pipe_slot {
 	char *page;   /* PIPE_PAGE bytes; NULL while the slot is free */
@@ -52,11 +53,6 @@ struct pipe_end {
 #define PIPE_OF(f) (((struct pipe_end *)(f)->priv)->p)
 
 /* A position in a list of sentry iovecs. */
-struct iov_cur {
-	const struct iovec *iov;
-	int cnt, i;
-	size_t off;
-};
 
 /* ---- ring.c (pipe->lock held) ---- */
 

@@ -45,40 +45,6 @@ void pipe_put(struct pipe *p)
 	free(p);
 }
 
-static size_t cur_copy_out(struct iov_cur *c, const char *src, size_t n)
-{
-	size_t done = 0;
-	while (done < n && c->i < c->cnt) {
-		size_t room = c->iov[c->i].iov_len - c->off;
-		size_t k = n - done < room ? n - done : room;
-		memcpy((char *)c->iov[c->i].iov_base + c->off, src + done, k);
-		done += k;
-		c->off += k;
-		if (c->off == c->iov[c->i].iov_len) {
-			c->i++;
-			c->off = 0;
-		}
-	}
-	return done;
-}
-
-static size_t cur_copy_in(struct iov_cur *c, char *dst, size_t n)
-{
-	size_t done = 0;
-	while (done < n && c->i < c->cnt) {
-		size_t room = c->iov[c->i].iov_len - c->off;
-		size_t k = n - done < room ? n - done : room;
-		memcpy(dst + done, (char *)c->iov[c->i].iov_base + c->off, k);
-		done += k;
-		c->off += k;
-		if (c->off == c->iov[c->i].iov_len) {
-			c->i++;
-			c->off = 0;
-		}
-	}
-	return done;
-}
-
 static void slot_free(struct pipe *p, struct pipe_slot *s)
 {
 	/* One page stays cached: a steady stream reuses it instead of
@@ -99,7 +65,7 @@ size_t pipe_take(struct pipe *p, struct iov_cur *c, size_t max)
 	while (done < max && p->nused) {
 		struct pipe_slot *s = &p->slots[p->head];
 		size_t want = max - done < s->len ? max - done : s->len;
-		size_t k = cur_copy_out(c, s->page + s->off, want);
+		size_t k = iov_cur_move(c, s->page + s->off, want, 1);
 		done += k;
 		s->off += k;
 		s->len -= k;
@@ -128,7 +94,7 @@ size_t pipe_peek_bytes(struct pipe *p, struct iov_cur *c, size_t max)
 	for (unsigned i = 0; i < p->nused && done < max; i++) {
 		struct pipe_slot *s = &p->slots[(p->head + i) & mask];
 		size_t want = max - done < s->len ? max - done : s->len;
-		size_t k = cur_copy_out(c, s->page + s->off, want);
+		size_t k = iov_cur_move(c, s->page + s->off, want, 1);
 		done += k;
 		if (s->packet || k < want)
 			break;
@@ -173,7 +139,7 @@ static size_t tail_room(struct pipe *p)
 
 static void slot_fill(struct pipe *p, struct pipe_slot *s, struct iov_cur *c, size_t n)
 {
-	size_t k = cur_copy_in(c, s->page + s->off + s->len, n);
+	size_t k = iov_cur_move(c, s->page + s->off + s->len, n, 0);
 	s->len += k;
 	p->nbytes += k;
 }

@@ -12,51 +12,15 @@
 #include "sentry/kernel/signal.h"
 #include "sentry/kernel/task.h"
 #include "sentry/syscalls/syscalls.h"
+#include "sentry/vfs/iov.h"
 #include "sentry/vfs/vfs.h"
 
 #define CHUNK_MAX (64 * 1024)
 
 /* A position in a list of sentry iovecs. */
-struct cur {
-	const struct iovec *iov;
-	int cnt, i;
-	size_t off;
-};
-
-static size_t iov_total(const struct iovec *iov, int cnt)
-{
-	size_t n = 0;
-	for (int i = 0; i < cnt; i++)
-		n += iov[i].iov_len;
-	return n;
-}
-
-/* Copies up to n bytes between buf and the iovecs; returns bytes moved. */
-static size_t cur_move(struct cur *c, char *buf, size_t n, bool to_iov)
-{
-	size_t done = 0;
-	while (done < n && c->i < c->cnt) {
-		size_t room = c->iov[c->i].iov_len - c->off;
-		if (!room) {
-			c->i++;
-			c->off = 0;
-			continue;
-		}
-		size_t k = n - done < room ? n - done : room;
-		char *p = (char *)c->iov[c->i].iov_base + c->off;
-		if (to_iov)
-			memcpy(p, buf + done, k);
-		else
-			memcpy(buf + done, p, k);
-		done += k;
-		c->off += k;
-	}
-	return done;
-}
-
 /* A new message of len bytes from c, carrying m's files and credentials
  * when files is set.  NULL when out of memory. */
-static struct umsg *umsg_new(struct task *t, struct usock *s, struct cur *c, size_t len,
+static struct umsg *umsg_new(struct task *t, struct usock *s, struct iov_cur *c, size_t len,
 			     const struct usock_msg *m, bool files)
 {
 	struct umsg *u = calloc(1, sizeof *u + len);
@@ -72,7 +36,7 @@ static struct umsg *umsg_new(struct task *t, struct usock *s, struct cur *c, siz
 			u->files[i] = file_get(m->files[i]);
 		u->nfiles = m->nfiles;
 	}
-	u->len = cur_move(c, u->data, len, false);
+	u->len = iov_cur_move(c, u->data, len, 0);
 	u->charge = u->len;
 	if (m->has_cred)
 		u->cred = m->cred;
@@ -85,7 +49,7 @@ static struct umsg *umsg_new(struct task *t, struct usock *s, struct cur *c, siz
 struct umsg *umsg_from_iov(struct task *t, struct usock *s, const struct iovec *iov, int cnt,
 			   size_t len, bool charge)
 {
-	struct cur c = {.iov = iov, .cnt = cnt};
+	struct iov_cur c = {.iov = iov, .cnt = cnt};
 	struct usock_msg none = {0};
 	struct umsg *u = umsg_new(t, s, &c, len, &none, false);
 	if (u && !charge)
@@ -113,7 +77,7 @@ void usock_enqueue_locked(struct usock *s, struct usock *r, struct umsg *u)
 static long send_stream(struct task *t, struct file *f, struct usock *s, struct usock_msg *m,
 			int flags, bool *sigpipe)
 {
-	struct cur c = {.iov = m->iov, .cnt = m->iovcnt};
+	struct iov_cur c = {.iov = m->iov, .cnt = m->iovcnt};
 	size_t total = iov_total(m->iov, m->iovcnt), done = 0;
 	bool nonblock = (flags & MSG_DONTWAIT) || (f->flags & O_NONBLOCK);
 	bool packet = s->type == SOCK_SEQPACKET;
@@ -189,7 +153,7 @@ static long send_stream(struct task *t, struct file *f, struct usock *s, struct 
 static long send_dgram(struct task *t, struct file *f, struct usock *s, struct usock_msg *m,
 		       int flags)
 {
-	struct cur c = {.iov = m->iov, .cnt = m->iovcnt};
+	struct iov_cur c = {.iov = m->iov, .cnt = m->iovcnt};
 	size_t total = iov_total(m->iov, m->iovcnt);
 	bool nonblock = (flags & MSG_DONTWAIT) || (f->flags & O_NONBLOCK);
 	struct timespec dlbuf, *dl;
@@ -345,7 +309,7 @@ static void set_source(struct usock *s, struct umsg *u, struct usock_msg *m)
 long usock_recvmsg(struct task *t, struct file *f, struct usock_msg *m, int flags)
 {
 	struct usock *s = USOCK_OF(f);
-	struct cur c = {.iov = m->iov, .cnt = m->iovcnt};
+	struct iov_cur c = {.iov = m->iov, .cnt = m->iovcnt};
 	size_t want = iov_total(m->iov, m->iovcnt), copied = 0;
 	bool nonblock = (flags & MSG_DONTWAIT) || (f->flags & O_NONBLOCK);
 	bool peek = flags & MSG_PEEK;
@@ -373,7 +337,7 @@ long usock_recvmsg(struct task *t, struct file *f, struct usock_msg *m, int flag
 		}
 		if (s->rq && !stream) {
 			struct umsg *u = s->rq;
-			size_t n = cur_move(&c, u->data, u->len < want ? u->len : want, true);
+			size_t n = iov_cur_move(&c, u->data, u->len < want ? u->len : want, 1);
 			if (n < u->len)
 				m->msg_flags |= MSG_TRUNC;
 			if (s->type == SOCK_SEQPACKET)
@@ -399,8 +363,8 @@ long usock_recvmsg(struct task *t, struct file *f, struct usock_msg *m, int flag
 					set_source(s, u, m);
 				first = false;
 				size_t avail = u->len - u->off - skip;
-				size_t n = cur_move(&c, u->data + u->off + skip,
-						    avail < want - copied ? avail : want - copied, true);
+				size_t n = iov_cur_move(&c, u->data + u->off + skip,
+						    avail < want - copied ? avail : want - copied, 1);
 				copied += n;
 				bool had_files = u->nfiles;
 				take_files(u, m, peek);
